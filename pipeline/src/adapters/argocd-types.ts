@@ -1,0 +1,42 @@
+// The Argo CD interface core code receives. The REST implementation is adapters/argocd.ts; tests use
+// a protocol fake (test/helpers/fake-argocd.ts). Nothing here needs cluster credentials.
+
+export interface ResourceRef {
+  readonly group: string; // "" for core, "argoproj.io", "batch", …
+  readonly version: string; // "v1", "v1alpha1"
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface ApplicationStatus {
+  readonly name: string;
+  /** "Synced" | "OutOfSync" | "Unknown" */
+  readonly syncStatus: string;
+  /** the Git revision Argo CD last synced to */
+  readonly syncRevision?: string;
+  /** "Healthy" | "Progressing" | "Degraded" | "Suspended" | "Missing" | "Unknown" */
+  readonly health: string;
+  readonly healthMessage?: string;
+  /** status.operationState.phase of the last operation, e.g. "Succeeded", "Failed", "Running" */
+  readonly operationPhase?: string;
+  readonly operationMessage?: string;
+  /** when the last operation finished (ISO-8601), if known */
+  readonly operationFinishedAt?: string;
+  /** status.resources: what the application manages */
+  readonly resources: readonly (ResourceRef & { readonly health?: string; readonly status?: string })[];
+  /** the Argo CD UI link for people */
+  readonly url: string;
+}
+
+export interface ArgoCd {
+  /** Argo CD UI URL of an application */
+  applicationUrl(app: string): string;
+  getApplication(app: string): Promise<ApplicationStatus>;
+  /** the live manifest of one managed resource */
+  getResource(app: string, ref: ResourceRef): Promise<Record<string, unknown>>;
+  /** runs a resource action (e.g. Rollout "abort", CronJob "create-job"); v2 endpoint, v1 fallback */
+  runResourceAction(app: string, ref: ResourceRef, action: string): Promise<void>;
+  /** asks Argo CD to sync the application (optionally to a revision) */
+  sync(app: string, options?: { revision?: string }): Promise<void>;
+}

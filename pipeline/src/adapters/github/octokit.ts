@@ -1,0 +1,79 @@
+// The one Octokit factory: REST client with retry and throttling plugins and an explicit doNotRetry
+// list. Only files under adapters/github import Octokit; callers load this module lazily
+// (await import) so commands that never talk to GitHub start fast.
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import { Octokit } from "@octokit/rest";
+import { RemoteError } from "../../errors.js";
+
+export type GitHubClient = InstanceType<typeof Octokit>;
+
+export interface GitHubSettings {
+  readonly token: string;
+  /** "owner/name" */
+  readonly repository: string;
+  /** GITHUB_API_URL, default https://api.github.com */
+  readonly apiUrl?: string;
+  /** retries for 5xx and rate limits (tests lower the delays through retryAfterBaseValue) */
+  readonly retries?: number;
+  readonly retryDelayMs?: number;
+}
+
+const RetryingOctokit = Octokit.plugin(retry, throttling);
+
+export function createOctokit(settings: GitHubSettings): GitHubClient {
+  const retries = settings.retries ?? 3;
+  return new RetryingOctokit({
+    auth: settings.token,
+    baseUrl: settings.apiUrl ?? "https://api.github.com",
+    userAgent: "ngx-release",
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    retry: {
+      // 4xx answers other than rate limits are final: retrying a 422 never helps
+      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
+      retries,
+      retryAfterBaseValue: settings.retryDelayMs ?? 1000,
+    },
+    throttle: {
+      fallbackSecondaryRateRetryAfter: settings.retryDelayMs ? settings.retryDelayMs / 1000 : 60,
+      onRateLimit: (_after: number, _options: unknown, _octokit: unknown, retryCount: number) =>
+        retryCount < retries,
+      onSecondaryRateLimit: (_after: number, _options: unknown, _octokit: unknown, retryCount: number) =>
+        retryCount < retries,
+    },
+  }) as GitHubClient;
+}
+
+/** Reads GITHUB_TOKEN / GITHUB_REPOSITORY / GITHUB_API_URL; undefined when no token is set. */
+export function githubSettingsFromEnv(
+  env: NodeJS.ProcessEnv,
+  fallbackRepository?: string,
+): GitHubSettings | undefined {
+  const token = env.GITHUB_TOKEN;
+  if (!token) return undefined;
+  const repository = env.GITHUB_REPOSITORY ?? fallbackRepository;
+  if (!repository) {
+    throw new RemoteError("GitHub", "GITHUB_REPOSITORY is not set (expected owner/name)", { status: 0 });
+  }
+  return { token, repository, apiUrl: env.GITHUB_API_URL };
+}
+
+/** Converts an Octokit RequestError into a RemoteError with a message people can act on. */
+export function toRemoteError(e: unknown, action: string): RemoteError {
+  const err = e as { status?: number; message?: string; response?: { data?: { message?: string } } };
+  const status = err.status;
+  const detail = err.response?.data?.message ?? err.message ?? String(e);
+  const hint =
+    status === 401
+      ? "GITHUB_TOKEN is invalid or expired"
+      : status === 403
+        ? "the token lacks a permission this needs (contents:write, pull-requests:write, deployments:write or statuses:write)"
+        : status === 404
+          ? "check GITHUB_REPOSITORY and that the token can see the repository"
+          : undefined;
+  return new RemoteError("GitHub", `${action} failed${status ? ` (HTTP ${status})` : ""}: ${detail}`, {
+    cause: e,
+    status,
+    hint,
+  });
+}

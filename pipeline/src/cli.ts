@@ -1,0 +1,64 @@
+// The ngx-release entry point: the only place that maps errors to exit codes and output.
+import { Command, CommanderError } from "commander";
+import { registerCommands } from "./commands/index.js";
+import { ExitCode, isNgxError } from "./errors.js";
+import { color } from "./output/format.js";
+
+export function buildProgram(): Command {
+  const program = new Command("ngx-release")
+    .description("Release NGX Agents through GitOps: render, validate, promote, gate, roll back, back up.")
+    .version(process.env.npm_package_version ?? "0.1.0")
+    .option("--repo <dir>", "repository root (default: current directory)")
+    .option("--json", "machine-readable output on stdout")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureHelp({ showGlobalOptions: true })
+    .exitOverride();
+  registerCommands(program);
+  for (const sub of program.commands) sub.exitOverride();
+  return program;
+}
+
+function report(e: unknown, json: boolean): number {
+  if (e instanceof CommanderError) {
+    if (
+      e.code === "commander.helpDisplayed" ||
+      e.code === "commander.version" ||
+      e.code === "commander.help"
+    ) {
+      return ExitCode.ok;
+    }
+    // commander already printed the message
+    return ExitCode.badInput;
+  }
+  if (isNgxError(e)) {
+    if (json) {
+      process.stdout.write(
+        `${JSON.stringify({ error: { type: e.name, message: e.message, hint: e.hint, exitCode: e.exitCode } }, null, 2)}\n`,
+      );
+    }
+    process.stderr.write(`${color.red("error:")} ${e.message}\n`);
+    if (e.hint) process.stderr.write(`${color.dim("hint:")} ${e.hint}\n`);
+    return e.exitCode;
+  }
+  const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  process.stderr.write(`${color.red("internal error:")} ${message}\n`);
+  return 70;
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+  } catch (e) {
+    return report(e, argv.includes("--json"));
+  }
+}
+
+// Run when executed (bundled to dist/cli.js), not when imported by tests.
+const invoked = process.argv[1] ?? "";
+if (/(?:^|[/\\])(?:cli\.(?:js|ts)|ngx-release)$/.test(invoked)) {
+  main().then((code) => {
+    process.exitCode = code;
+  });
+}

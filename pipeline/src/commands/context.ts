@@ -1,0 +1,36 @@
+// What every command receives: global options, the environment, and where to write.
+import { resolve } from "node:path";
+import type { Command } from "commander";
+
+export interface Context {
+  /** repository root (--repo, default the current directory) */
+  readonly root: string;
+  readonly json: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WriteStream;
+  /** writes a line to stdout */
+  print(text: string): void;
+  /** writes a JSON document to stdout */
+  printJson(value: unknown): void;
+  /** a note for people, on stderr (suppressed with --json) */
+  info(text: string): void;
+}
+
+export function contextFrom(cmd: Command): Context {
+  const opts = cmd.optsWithGlobals<{ repo?: string; json?: boolean }>();
+  const stdout = process.stdout;
+  const json = Boolean(opts.json);
+  return {
+    root: resolve(opts.repo ?? process.cwd()),
+    json,
+    env: process.env,
+    stdout,
+    stderr: process.stderr,
+    print: (text) => void stdout.write(`${text}\n`),
+    printJson: (value) => void stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    info: (text) => {
+      if (!json) process.stderr.write(`${text}\n`);
+    },
+  };
+}
