@@ -29,14 +29,32 @@ export interface ApplicationStatus {
   readonly url: string;
 }
 
+/** One node of an application's resource tree: managed resources and their children (e.g. Jobs). */
+export interface ResourceNode extends ResourceRef {
+  readonly uid?: string;
+  /** node health status when Argo CD knows it ("Healthy", "Progressing", "Degraded", …) */
+  readonly health?: string;
+  readonly healthMessage?: string;
+  readonly createdAt?: string;
+  /** owners of this node (a Job created by a CronJob names the CronJob) */
+  readonly parentRefs: readonly ResourceRef[];
+}
+
 export interface ArgoCd {
   /** Argo CD UI URL of an application */
   applicationUrl(app: string): string;
   getApplication(app: string): Promise<ApplicationStatus>;
-  /** the live manifest of one managed resource */
+  /** the live manifest of one managed resource (or a child in the resource tree, e.g. a Job) */
   getResource(app: string, ref: ResourceRef): Promise<Record<string, unknown>>;
+  /** every node of the application's resource tree (GET …/resource-tree), e.g. to find a kind's live objects */
+  resourceTree(app: string): Promise<readonly ResourceNode[]>;
   /** runs a resource action (e.g. Rollout "abort", CronJob "create-job"); v2 endpoint, v1 fallback */
   runResourceAction(app: string, ref: ResourceRef, action: string): Promise<void>;
   /** asks Argo CD to sync the application (optionally to a revision) */
   sync(app: string, options?: { revision?: string }): Promise<void>;
+}
+
+/** The Argo CD UI link of an application (apps live in the `argocd` namespace: /applications/<ns>/<name>). */
+export function argoCdApplicationUrl(argocdUrl: string, app: string, appNamespace = "argocd"): string {
+  return `${argocdUrl.replace(/\/+$/, "")}/applications/${encodeURIComponent(appNamespace)}/${encodeURIComponent(app)}`;
 }
