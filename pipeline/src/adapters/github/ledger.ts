@@ -1,0 +1,290 @@
+// The deployment ledger on GitHub: one GitHub Deployment per change that lands in an environment
+// (environment = the environment, ref = the commit, payload = the images and their version), with
+// deployment statuses in_progress → success / failure / inactive and environment_url = the Argo CD
+// application. Rejected versions are an append-only log of deployments in a separate environment
+// (REJECTIONS_ENVIRONMENT), one per reject/unreject decision, so the record needs no commit on any
+// branch (no workflow runs, no branch protection) and only the deployments permission.
+
+import { latestDecisions } from "../../ledger/local.js";
+import {
+  type DeploymentRecord,
+  type DeploymentState,
+  type DeploymentStatusEntry,
+  type Ledger,
+  type NewDeployment,
+  type NewStatus,
+  type Rejection,
+  withStatuses,
+} from "../../ledger/types.js";
+import type { ImageEntry } from "../../promotion/images.js";
+import { createOctokit, type GitHubClient, type GitHubSettings, toRemoteError } from "./octokit.js";
+
+/** where reject/unreject decisions are kept */
+export const REJECTIONS_ENVIRONMENT = "ngx-release-rejections";
+/** marks the payloads ngx-release writes (other tools and workflow jobs deploy to the same environments) */
+const MARKER = "ngx-release";
+
+interface DeploymentPayload {
+  readonly [MARKER]: 1;
+  readonly version: string;
+  readonly images: readonly ImageEntry[];
+}
+
+interface DecisionPayload {
+  readonly [MARKER]: 1;
+  readonly decision: "reject" | "unreject";
+  readonly version: string;
+  readonly reason: string;
+  readonly environment?: string;
+  readonly images?: readonly ImageEntry[];
+}
+
+interface RawDeployment {
+  id: number;
+  sha: string;
+  ref: string;
+  environment: string;
+  created_at: string;
+  description?: string | null;
+  payload: unknown;
+}
+
+export class GitHubLedger implements Ledger {
+  readonly kind = "github" as const;
+  private readonly owner: string;
+  private readonly repo: string;
+
+  constructor(
+    private readonly octokit: GitHubClient,
+    repository: string,
+    /** the ref rejection records point at (the base branch) */
+    private readonly baseRef = "main",
+  ) {
+    const [owner = "", repo = ""] = repository.split("/");
+    this.owner = owner;
+    this.repo = repo;
+  }
+
+  static create(settings: GitHubSettings, baseRef?: string): GitHubLedger {
+    return new GitHubLedger(createOctokit(settings), settings.repository, baseRef);
+  }
+
+  async recordDeployment(input: NewDeployment): Promise<DeploymentRecord> {
+    const payload: DeploymentPayload = { [MARKER]: 1, version: input.version, images: input.images };
+    try {
+      const { data } = await this.octokit.rest.repos.createDeployment({
+        owner: this.owner,
+        repo: this.repo,
+        ref: input.sha,
+        environment: input.environment,
+        task: "deploy",
+        payload: payload as unknown as Record<string, unknown>,
+        auto_merge: false,
+        required_contexts: [],
+        transient_environment: false,
+        production_environment: input.production ?? false,
+        ...(input.description ? { description: input.description } : {}),
+      });
+      const d = data as unknown as RawDeployment;
+      if (typeof d.id !== "number") {
+        throw new Error(`GitHub did not create a deployment: ${JSON.stringify(data)}`);
+      }
+      return this.toRecord(d, []);
+    } catch (e) {
+      throw toRemoteError(e, `create deployment of ${input.sha.slice(0, 7)} in ${input.environment}`);
+    }
+  }
+
+  async setStatus(deploymentId: string, status: NewStatus): Promise<void> {
+    try {
+      await this.octokit.rest.repos.createDeploymentStatus({
+        owner: this.owner,
+        repo: this.repo,
+        deployment_id: Number(deploymentId),
+        state: status.state,
+        ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {}),
+        ...(status.logUrl ? { log_url: status.logUrl } : {}),
+        ...(status.description ? { description: oneLine(status.description) } : {}),
+        // ngx-release marks earlier deployments inactive itself (GitHub never does it for production)
+        auto_inactive: false,
+      });
+    } catch (e) {
+      throw toRemoteError(e, `set deployment ${deploymentId} to ${status.state}`);
+    }
+  }
+
+  async listDeployments(
+    environment: string,
+    options: { limit?: number } = {},
+  ): Promise<readonly DeploymentRecord[]> {
+    const raw = await this.deploymentsOf(environment);
+    const ours = raw.filter((d) => deploymentPayload(d.payload) !== undefined);
+    const chosen = options.limit ? ours.slice(0, options.limit) : ours;
+    const records: DeploymentRecord[] = [];
+    for (const d of chosen) records.push(this.toRecord(d, await this.statusesOf(d.id)));
+    return records;
+  }
+
+  async reject(input: {
+    version: string;
+    reason: string;
+    environment?: string;
+    images?: readonly ImageEntry[];
+  }): Promise<void> {
+    await this.decide({
+      [MARKER]: 1,
+      decision: "reject",
+      version: input.version,
+      reason: input.reason,
+      ...(input.environment ? { environment: input.environment } : {}),
+      ...(input.images ? { images: input.images } : {}),
+    });
+  }
+
+  async unreject(input: { version: string; reason: string }): Promise<void> {
+    await this.decide({ [MARKER]: 1, decision: "unreject", version: input.version, reason: input.reason });
+  }
+
+  async listRejections(): Promise<readonly Rejection[]> {
+    const raw = await this.deploymentsOf(REJECTIONS_ENVIRONMENT);
+    const log: Rejection[] = [];
+    for (const d of [...raw].reverse()) {
+      const p = decisionPayload(d.payload);
+      if (!p) continue;
+      log.push({
+        version: p.version,
+        rejected: p.decision === "reject",
+        reason: p.reason,
+        at: d.created_at,
+        ...(p.environment ? { environment: p.environment } : {}),
+        ...(p.images ? { images: p.images } : {}),
+      });
+    }
+    return latestDecisions(log.sort((a, b) => a.at.localeCompare(b.at)));
+  }
+
+  private async decide(payload: DecisionPayload): Promise<void> {
+    const what = `${payload.decision} version ${payload.version}`;
+    try {
+      const { data } = await this.octokit.rest.repos.createDeployment({
+        owner: this.owner,
+        repo: this.repo,
+        ref: this.baseRef,
+        environment: REJECTIONS_ENVIRONMENT,
+        task: `${MARKER}:${payload.decision}`,
+        payload: payload as unknown as Record<string, unknown>,
+        auto_merge: false,
+        required_contexts: [],
+        transient_environment: true,
+        production_environment: false,
+        description: oneLine(`${payload.decision} ${payload.version}: ${payload.reason}`),
+      });
+      const id = (data as unknown as RawDeployment).id;
+      // a record, not a rollout: close it so it does not show as pending
+      await this.octokit.rest.repos.createDeploymentStatus({
+        owner: this.owner,
+        repo: this.repo,
+        deployment_id: id,
+        state: "inactive",
+        description: oneLine(`${payload.decision}ed: ${payload.reason}`),
+        auto_inactive: false,
+      });
+    } catch (e) {
+      throw toRemoteError(e, what);
+    }
+  }
+
+  private async deploymentsOf(environment: string): Promise<RawDeployment[]> {
+    try {
+      // GitHub lists newest first
+      return (await this.octokit.paginate(this.octokit.rest.repos.listDeployments, {
+        owner: this.owner,
+        repo: this.repo,
+        environment,
+        per_page: 100,
+      })) as unknown as RawDeployment[];
+    } catch (e) {
+      throw toRemoteError(e, `list deployments of ${environment}`);
+    }
+  }
+
+  private async statusesOf(id: number): Promise<DeploymentStatusEntry[]> {
+    try {
+      const raw = (await this.octokit.paginate(this.octokit.rest.repos.listDeploymentStatuses, {
+        owner: this.owner,
+        repo: this.repo,
+        deployment_id: id,
+        per_page: 100,
+      })) as unknown as {
+        state: DeploymentState;
+        created_at: string;
+        id: number;
+        description?: string | null;
+        environment_url?: string | null;
+        log_url?: string | null;
+      }[];
+      // same-second statuses keep their order by id (the later sort by time is stable)
+      return raw
+        .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id)
+        .map((s) => ({
+          state: s.state,
+          createdAt: s.created_at,
+          ...(s.description ? { description: s.description } : {}),
+          ...(s.environment_url ? { environmentUrl: s.environment_url } : {}),
+          ...(s.log_url ? { logUrl: s.log_url } : {}),
+        }));
+    } catch (e) {
+      throw toRemoteError(e, `list statuses of deployment ${id}`);
+    }
+  }
+
+  private toRecord(d: RawDeployment, statuses: DeploymentStatusEntry[]): DeploymentRecord {
+    const p = deploymentPayload(d.payload);
+    return withStatuses(
+      {
+        id: String(d.id),
+        environment: d.environment,
+        sha: d.sha,
+        version: p?.version ?? "",
+        images: p?.images ?? [],
+        createdAt: d.created_at,
+        ...(d.description ? { description: d.description } : {}),
+      },
+      statuses,
+    );
+  }
+}
+
+function parsePayload(payload: unknown): Record<string, unknown> | undefined {
+  let p = payload;
+  if (typeof p === "string") {
+    try {
+      p = JSON.parse(p);
+    } catch {
+      return undefined;
+    }
+  }
+  return p && typeof p === "object" && (p as Record<string, unknown>)[MARKER] === 1
+    ? (p as Record<string, unknown>)
+    : undefined;
+}
+
+function deploymentPayload(payload: unknown): DeploymentPayload | undefined {
+  const p = parsePayload(payload);
+  return p && typeof p.version === "string" && Array.isArray(p.images)
+    ? (p as unknown as DeploymentPayload)
+    : undefined;
+}
+
+function decisionPayload(payload: unknown): DecisionPayload | undefined {
+  const p = parsePayload(payload);
+  return p && (p.decision === "reject" || p.decision === "unreject") && typeof p.version === "string"
+    ? (p as unknown as DecisionPayload)
+    : undefined;
+}
+
+/** GitHub keeps 140 characters of a status description */
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 140 ? `${flat.slice(0, 139)}…` : flat;
+}
