@@ -1,0 +1,297 @@
+// `backup run|status|schedule <env>`: thin wrappers over pipeline/src/backup. Every check that can
+// fail on input (environment, backup configuration, rendered CronJob, cron expression, time zone)
+// runs before any request that writes.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import type { ArgoCd } from "../adapters/argocd-types.js";
+import { backupFreshness } from "../backup/freshness.js";
+import { backupConfigOf } from "../backup/live.js";
+import { commitFileOnBranch, readAtRef } from "../backup/local-branch.js";
+import { planBackupRun, runBackup } from "../backup/run.js";
+import {
+  planScheduleChange,
+  requireRenderedCronJob,
+  scheduleBranch,
+  scheduleCommitMessage,
+  schedulePatchPath,
+  schedulePullRequestText,
+} from "../backup/schedule-change.js";
+import { formatDuration, parseDuration } from "../config/duration.js";
+import { environmentByName, loadRepo, type Repo } from "../config/load.js";
+import type { EnvironmentConfig } from "../config/schema.js";
+import { ConfigError, InputError } from "../errors.js";
+import { renderEnvironment } from "../manifests/render.js";
+import { color, progress, table } from "../output/format.js";
+import { type Context, contextFrom } from "./context.js";
+
+/** "30m", "1h", "90s", or "500ms" (tests) */
+function parseWait(text: string, option: string): number {
+  const ms = /^(\d+)ms$/.exec(text);
+  if (ms) return Number(ms[1]);
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new InputError(
+      `${option} ${JSON.stringify(text)} is not a duration (expected e.g. "30m", "1h", "90s")`,
+    );
+  }
+}
+
+interface Prepared {
+  readonly repo: Repo;
+  readonly env: EnvironmentConfig;
+  readonly backup: NonNullable<EnvironmentConfig["backup"]>;
+}
+
+/** Environment, backup configuration and the CronJob in the rendered overlay: all exit 2 when wrong. */
+async function prepare(ctx: Context, envName: string): Promise<Prepared> {
+  const repo = loadRepo(ctx.root);
+  const env = environmentByName(repo, envName);
+  const backup = backupConfigOf(env);
+  const rendered = await renderEnvironment(repo, env.name);
+  requireRenderedCronJob(env, backup.cronJob, rendered.objects);
+  return { repo, env, backup };
+}
+
+async function argoCd(ctx: Context, repo: Repo): Promise<ArgoCd> {
+  const { argoCdFromEnv } = await import("../adapters/argocd.js");
+  const client = argoCdFromEnv(ctx.env, repo.config);
+  if (!client) {
+    throw new ConfigError("ARGOCD_SERVER is not set: backups run and are read through the Argo CD API", {
+      hint: "export ARGOCD_SERVER=argocd.example.com and ARGOCD_AUTH_TOKEN=<token> (argocd account generate-token)",
+    });
+  }
+  return client;
+}
+
+export function register(program: Command): void {
+  const backup = program
+    .command("backup")
+    .description("database backups: run one now, check freshness against the RPO, change the schedule by PR");
+
+  backup
+    .command("run")
+    .description(
+      "run the environment's backup CronJob now through Argo CD's create-job action and wait for the Job",
+    )
+    .argument("<env>", "environment with a backup configuration (e.g. production)")
+    .option(
+      "--timeout <duration>",
+      "how long to wait for the Job (default: backup.timeout in promotion.yaml)",
+    )
+    .option("--poll-interval <duration>", "how often to ask Argo CD", "5s")
+    .option("--dry-run", "check everything and show what would run; create no Job")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 backup done · 1 the Job failed or timed out (with Kubernetes' reason) · 2 bad input or configuration · 3 Argo CD failed.\nNeeds ARGOCD_SERVER and ARGOCD_AUTH_TOKEN; no cluster credentials.",
+    )
+    .action(
+      async (
+        envName: string,
+        opts: { timeout?: string; pollInterval: string; dryRun?: boolean },
+        cmd: Command,
+      ) => {
+        const ctx = contextFrom(cmd);
+        const timeoutOption = opts.timeout === undefined ? undefined : parseWait(opts.timeout, "--timeout");
+        const pollMs = parseWait(opts.pollInterval, "--poll-interval");
+        const { repo, env, backup: cfg } = await prepare(ctx, envName);
+        const timeout = timeoutOption ?? parseDuration(cfg.timeout);
+        const argocd = await argoCd(ctx, repo);
+        if (opts.dryRun) {
+          const plan = await planBackupRun(argocd, env);
+          const result = {
+            dryRun: true,
+            env: env.name,
+            ...plan,
+            action: "create-job",
+            timeout: formatDuration(timeout),
+          };
+          if (ctx.json) ctx.printJson(result);
+          else
+            ctx.print(
+              `dry run: would run "create-job" on CronJob ${plan.cronJob} in ${plan.app} and wait up to ${formatDuration(timeout)}` +
+                (plan.running.length
+                  ? ` (a Job is already running: ${plan.running.join(", ")}; it would be joined)`
+                  : "") +
+                `\nexisting Jobs: ${plan.existingJobs.length ? plan.existingJobs.join(", ") : "none"}`,
+            );
+          return;
+        }
+        const p = progress(ctx.stderr, !ctx.json || Boolean(ctx.stderr.isTTY));
+        try {
+          const result = await runBackup(argocd, env, {
+            timeoutMs: timeout,
+            pollMs,
+            onProgress: (line) => p.update(line),
+          });
+          p.done();
+          if (ctx.json) ctx.printJson(result);
+          else
+            ctx.print(
+              table(
+                ["environment", "job", "object", "duration", "finished"],
+                [
+                  [
+                    result.env,
+                    result.job,
+                    result.object ?? "(not reported)",
+                    result.duration,
+                    result.finishedAt,
+                  ],
+                ],
+              ),
+            );
+        } catch (e) {
+          p.done();
+          throw e;
+        }
+      },
+    );
+
+  backup
+    .command("status")
+    .description("the last successful backup (time, age, Job, object) and whether it satisfies the RPO")
+    .argument("<env>", "environment with a backup configuration (e.g. production)")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 within the RPO · 1 older than the RPO or none · 2 bad input · 3 Argo CD failed.",
+    )
+    .action(async (envName: string, _opts: unknown, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const { repo, env } = await prepare(ctx, envName);
+      const argocd = await argoCd(ctx, repo);
+      const f = await backupFreshness(argocd, env);
+      if (ctx.json) ctx.printJson(f);
+      else {
+        ctx.print(
+          table(
+            ["environment", "last backup", "age", "rpo", "job", "object", "ok"],
+            [
+              [
+                f.env,
+                f.lastSuccessAt ?? "never",
+                f.age ?? "-",
+                f.rpo,
+                f.job ?? "-",
+                f.object ?? "-",
+                f.satisfiesRpo ? "yes" : "NO",
+              ],
+            ],
+          ),
+        );
+        if (f.running.length) ctx.info(`running now: ${f.running.join(", ")}`);
+        if (f.lastFailure) ctx.info(color.yellow(`last failure since then: ${f.lastFailure}`));
+      }
+      if (!f.satisfiesRpo) {
+        // exit 1 without a second report on stdout in --json mode: the document above says why
+        process.exitCode = 1;
+        if (!ctx.json) process.stderr.write(`${color.red("RPO not met:")} ${f.summary}\n`);
+      }
+    });
+
+  backup
+    .command("schedule")
+    .description("change the backup CronJob's schedule (and time zone) of one environment by pull request")
+    .argument("<env>", "environment with a backup configuration (e.g. production)")
+    .requiredOption("--cron <expr>", 'five-field cron expression, e.g. "0 2 * * *" (daily at 02:00)')
+    .option(
+      "--timezone <tz>",
+      "IANA time zone for spec.timeZone, e.g. Europe/Madrid (default: keep the file's)",
+    )
+    .option("--dry-run", "validate and show the change and the next runs; write nothing")
+    .addHelpText(
+      "after",
+      `\nEdits only spec.schedule and spec.timeZone in environments/<env>/backup-schedule.patch.yaml (comments kept),\non branch ${scheduleBranch.toString("<env>")}. Exit codes: 0 done · 2 invalid cron, time zone, environment or configuration.`,
+    )
+    .action(
+      async (envName: string, opts: { cron: string; timezone?: string; dryRun?: boolean }, cmd: Command) => {
+        const ctx = contextFrom(cmd);
+        const { repo, env } = await prepare(ctx, envName);
+        const file = schedulePatchPath(env.name);
+        const base = repo.config.baseBranch;
+        const current =
+          (await readAtRef(repo.root, base, file)) ??
+          (existsSync(join(repo.root, file)) ? readFileSync(join(repo.root, file), "utf8") : undefined);
+        if (current === undefined) {
+          throw new ConfigError(
+            `${file} not found: the ${env.name} overlay sets its backup schedule in that patch file`,
+            {
+              file,
+              hint: "add the patch (a CronJob with spec.schedule) under patches: in the overlay's kustomization.yaml",
+            },
+          );
+        }
+        const change = planScheduleChange(
+          env.name,
+          current,
+          { cron: opts.cron, timeZone: opts.timezone },
+          new Date(),
+        );
+        const pr = schedulePullRequestText(change);
+        const branch = scheduleBranch.toString(env.name);
+        const summary = {
+          env: env.name,
+          file,
+          cron: change.after.cron,
+          timeZone: change.after.timeZone,
+          description: change.after.description,
+          nextRuns: change.after.nextRuns,
+          before: change.before,
+          changed: change.changed,
+          branch,
+          dryRun: Boolean(opts.dryRun),
+        };
+        if (!ctx.json) {
+          ctx.info(`${change.after.description}`);
+          ctx.info(`next runs:\n${change.after.nextRuns.map((r) => `  ${r.words}`).join("\n")}`);
+        }
+        if (!change.changed) {
+          if (ctx.json) ctx.printJson({ ...summary, status: "unchanged" });
+          else ctx.print(`${file} already has this schedule; nothing to change`);
+          return;
+        }
+        if (opts.dryRun) {
+          if (ctx.json) ctx.printJson({ ...summary, status: "dry-run", content: change.content });
+          else
+            ctx.print(
+              `dry run: would open a PR from ${branch} into ${base}: ${pr.title}\n\n${change.content}`,
+            );
+          return;
+        }
+        const outcome = await writeScheduleChange(ctx, repo, {
+          base,
+          branch,
+          path: file,
+          content: change.content,
+          message: scheduleCommitMessage(change),
+          pr,
+        });
+        if (ctx.json)
+          ctx.printJson({ ...summary, status: outcome.status, sha: outcome.sha, pullRequest: outcome.pr });
+        else {
+          ctx.print(
+            `${outcome.status}: ${branch} at ${outcome.sha.slice(0, 12)}${outcome.pr ? ` — ${outcome.pr}` : ""}`,
+          );
+          if (!outcome.pr) ctx.print(`\n${pr.title}\n\n${pr.body}`);
+        }
+      },
+    );
+}
+
+/** Writes the branch (local git plumbing) and reports; the PR text is printed for people to open. */
+async function writeScheduleChange(
+  _ctx: Context,
+  repo: Repo,
+  request: {
+    base: string;
+    branch: string;
+    path: string;
+    content: string;
+    message: string;
+    pr: { title: string; body: string };
+  },
+): Promise<{ status: string; sha: string; pr?: string }> {
+  const outcome = await commitFileOnBranch(repo.root, request);
+  return { status: outcome.status, sha: outcome.sha };
+}
