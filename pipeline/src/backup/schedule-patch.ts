@@ -111,8 +111,8 @@ export function updateSchedulePatch(
 function setScalar(map: YAMLMap, key: string, value: string, after?: string): void {
   const existing = map.get(key, true);
   if (isScalar(existing)) {
+    // the existing style is kept; the yaml library quotes a plain scalar that would not read back
     existing.value = value;
-    if (existing.type === Scalar.PLAIN) existing.type = Scalar.QUOTE_DOUBLE;
     return;
   }
   const pair = new Pair(new Scalar(key), quoted(value));

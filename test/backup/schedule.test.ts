@@ -1,0 +1,212 @@
+// Cron validation and next-run text, the schedule patch updater (comments kept, only schedule and
+// timeZone change), and `backup schedule` end to end on a real git repository.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { validateSchedule, validateTimeZone } from "../../pipeline/src/backup/schedule.js";
+import { readSchedulePatch, updateSchedulePatch } from "../../pipeline/src/backup/schedule-patch.js";
+import { ConfigError, InputError } from "../../pipeline/src/errors.js";
+import { runCli } from "../helpers/cli.js";
+import { backupRepo, git, PRODUCTION_PATCH, STAGING_PATCH } from "./fixture.js";
+
+const NOW = new Date("2026-11-26T10:00:00Z");
+
+describe("validateSchedule", () => {
+  it("describes a daily schedule and its next runs in the given zone", () => {
+    const s = validateSchedule("0 2 * * *", "Europe/Madrid", { now: NOW });
+    expect(s.description).toBe("At 02:00, every day (Europe/Madrid)");
+    // 02:00 in Madrid is 01:00 UTC in winter
+    expect(s.nextRuns.map((r) => r.at)).toEqual([
+      "2026-11-27T01:00:00.000Z",
+      "2026-11-28T01:00:00.000Z",
+      "2026-11-29T01:00:00.000Z",
+    ]);
+    expect(s.nextRuns[0]?.words).toBe("Fri 27 Nov 2026 02:00 Europe/Madrid (in 15h)");
+  });
+
+  it("describes a weekly schedule, and macros as Kubernetes reads them", () => {
+    const weekly = validateSchedule("0 3 * * 0", "Etc/UTC", { now: NOW, count: 2 });
+    expect(weekly.description).toBe("At 03:00, only on Sunday (Etc/UTC)");
+    expect(weekly.nextRuns.map((r) => r.at)).toEqual([
+      "2026-11-29T03:00:00.000Z",
+      "2026-12-06T03:00:00.000Z",
+    ]);
+    expect(validateSchedule("@daily", "Etc/UTC", { now: NOW, count: 1 }).nextRuns[0]?.at).toBe(
+      "2026-11-27T00:00:00.000Z",
+    );
+    expect(validateSchedule("@midnight", "Etc/UTC", { now: NOW, count: 1 }).description).toMatch(/00:00/);
+  });
+
+  it("keeps the wall-clock hour across a daylight-saving change", () => {
+    const s = validateSchedule("0 2 * * *", "Europe/Madrid", {
+      now: new Date("2027-03-26T12:00:00Z"),
+      count: 3,
+    });
+    // 27 Mar CET (UTC+1), 28 Mar is the switch (02:00 does not exist), 29 Mar CEST (UTC+2)
+    expect(s.nextRuns[0]?.at).toBe("2027-03-27T01:00:00.000Z");
+    expect(s.nextRuns.at(-1)?.at).toBe("2027-03-29T00:00:00.000Z");
+  });
+
+  const bad: [string, RegExp][] = [
+    ["61 2 * * *", /invalid cron expression "61 2 \* \* \*": .*0-59/],
+    ["0 25 * * *", /invalid cron expression "0 25 \* \* \*"/],
+    ["0 2 * *", /has 4 fields; a CronJob schedule has five/],
+    ["0 0 2 * * *", /has 6 fields/],
+    ["every day", /has 2 fields/],
+    ["@fortnightly", /unknown cron macro "@fortnightly" \(valid: @yearly/],
+    ["CRON_TZ=Europe/Madrid 0 2 * * *", /pass --timezone instead/],
+    ["0 2 30 2 *", /invalid cron expression "0 2 30 2 \*"/],
+    ["", /empty cron expression/],
+  ];
+  for (const [expr, message] of bad) {
+    it(`rejects ${JSON.stringify(expr)}`, () => {
+      expect(() => validateSchedule(expr, "Etc/UTC", { now: NOW })).toThrow(InputError);
+      expect(() => validateSchedule(expr, "Etc/UTC", { now: NOW })).toThrow(message);
+    });
+  }
+
+  it("validates IANA time zones case-sensitively", () => {
+    expect(validateTimeZone("Europe/Madrid")).toBe("Europe/Madrid");
+    expect(validateTimeZone("Etc/UTC")).toBe("Etc/UTC");
+    expect(() => validateTimeZone("Mars/Olympus")).toThrow(/unknown time zone "Mars\/Olympus"/);
+    expect(() => validateTimeZone("europe/madrid")).toThrow(/did you mean "Europe\/Madrid"/);
+    expect(() => validateTimeZone("+02:00")).toThrow(/invalid time zone "\+02:00"/);
+  });
+});
+
+describe("updateSchedulePatch", () => {
+  it("changes only schedule and timeZone in a strategic-merge patch and keeps every comment", () => {
+    const out = updateSchedulePatch(PRODUCTION_PATCH, { schedule: "30 1 * * *", timeZone: "Europe/Madrid" });
+    expect(out).toBe(
+      PRODUCTION_PATCH.replace('schedule: "0 2 * * *"', 'schedule: "30 1 * * *"').replace(
+        "timeZone: Etc/UTC",
+        "timeZone: Europe/Madrid",
+      ),
+    );
+    expect(readSchedulePatch(out)).toEqual({ schedule: "30 1 * * *", timeZone: "Europe/Madrid" });
+  });
+
+  it("adds timeZone right after schedule when the patch has none, and leaves it alone when not asked", () => {
+    const noTz = PRODUCTION_PATCH.replace("  timeZone: Etc/UTC\n", "");
+    const out = updateSchedulePatch(noTz, { schedule: "0 2 * * *", timeZone: "Europe/Madrid" });
+    expect(out).toContain('  schedule: "0 2 * * *" # every day\n  timeZone: "Europe/Madrid"\n');
+    expect(updateSchedulePatch(noTz, { schedule: "0 4 * * *" })).not.toContain("timeZone");
+  });
+
+  it("quotes a plain schedule that YAML would otherwise misread", () => {
+    const plain = PRODUCTION_PATCH.replace('"0 2 * * *"', "0 2 * * *");
+    const out = updateSchedulePatch(plain, { schedule: "*/30 * * * *" });
+    expect(readSchedulePatch(out).schedule).toBe("*/30 * * * *");
+  });
+
+  it("updates a JSON6902 patch in place and appends a timeZone operation", () => {
+    const out = updateSchedulePatch(STAGING_PATCH, { schedule: "0 4 * * 6", timeZone: "Etc/UTC" });
+    expect(out).toBe(
+      `${STAGING_PATCH.replace('"0 3 * * 0"', '"0 4 * * 6"')}- op: add\n  path: /spec/timeZone\n  value: Etc/UTC\n`,
+    );
+    expect(readSchedulePatch(out)).toEqual({ schedule: "0 4 * * 6", timeZone: "Etc/UTC" });
+  });
+
+  it("refuses a file that is not a CronJob patch, naming the file", () => {
+    expect(() =>
+      updateSchedulePatch("kind: Deployment\nspec: {}\n", { schedule: "0 2 * * *" }, "x.patch.yaml"),
+    ).toThrow(ConfigError);
+    expect(() => updateSchedulePatch("a: [\n", { schedule: "0 2 * * *" }, "x.patch.yaml")).toThrow(
+      /x.patch.yaml: invalid YAML/,
+    );
+  });
+});
+
+describe("backup schedule (CLI)", () => {
+  let root: string;
+  beforeEach(() => {
+    root = backupRepo();
+  });
+  const cli = (args: string[]) => runCli(["--repo", root, ...args]);
+  const branches = () => git(root, "branch", "--format=%(refname:short)").split("\n").sort();
+
+  it("commits only the schedule change on backup-schedule/<env>, leaving main and the checkout alone", async () => {
+    const mainBefore = git(root, "rev-parse", "main");
+    const r = await cli([
+      "backup",
+      "schedule",
+      "production",
+      "--cron",
+      "30 1 * * *",
+      "--timezone",
+      "Europe/Madrid",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("At 01:30, every day (Europe/Madrid)");
+    expect(r.stderr).toMatch(/next runs:\n {2}\w{3} \d\d \w{3} \d{4} 01:30 Europe\/Madrid/);
+    expect(r.stdout).toMatch(/^created: backup-schedule\/production at [0-9a-f]{12}/);
+    expect(r.stdout).toContain("backup(production): run database backups At 01:30, every day");
+    expect(git(root, "rev-parse", "main")).toBe(mainBefore);
+    expect(git(root, "status", "--porcelain")).toBe("");
+    expect(git(root, "diff", "--name-only", "main", "backup-schedule/production")).toBe(
+      "environments/production/backup-schedule.patch.yaml",
+    );
+    const diff = git(root, "diff", "-U0", "main", "backup-schedule/production");
+    expect(diff.split("\n").filter((l) => /^[-+][^-+]/.test(l))).toEqual([
+      '-  schedule: "0 2 * * *" # every day',
+      "-  timeZone: Etc/UTC",
+      '+  schedule: "30 1 * * *" # every day',
+      "+  timeZone: Europe/Madrid",
+    ]);
+    // a rerun with the same request finds its own branch unchanged
+    const again = await cli([
+      "backup",
+      "schedule",
+      "production",
+      "--cron",
+      "30 1 * * *",
+      "--timezone",
+      "Europe/Madrid",
+    ]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^unchanged: backup-schedule\/production/);
+  });
+
+  it("--dry-run shows the new file and writes nothing", async () => {
+    const r = await cli(["backup", "schedule", "staging", "--cron", "0 4 * * 6", "--dry-run", "--json"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ env: "staging", cron: "0 4 * * 6", timeZone: "Etc/UTC", status: "dry-run" });
+    expect(out.content).toContain('value: "0 4 * * 6" # weekly');
+    expect(out.nextRuns).toHaveLength(5);
+    expect(branches()).toEqual(["main"]);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ["invalid cron", ["production", "--cron", "0 2 * *"], /has 4 fields/],
+    ["out-of-range cron", ["production", "--cron", "0 24 * * *"], /invalid cron expression "0 24 \* \* \*"/],
+    [
+      "unknown time zone",
+      ["production", "--cron", "0 2 * * *", "--timezone", "Europe/Atlantis"],
+      /unknown time zone/,
+    ],
+    ["unknown environment", ["prod", "--cron", "0 2 * * *"], /unknown environment "prod"/],
+    [
+      "environment without backups",
+      ["dev", "--cron", "0 2 * * *"],
+      /environment "dev" has no backup configuration/,
+    ],
+    [
+      "CronJob not rendered",
+      ["qa", "--cron", "0 2 * * *"],
+      /CronJob db-backup .* not in the rendered qa environment/,
+    ],
+  ];
+  for (const [what, args, message] of bad) {
+    it(`${what}: exit 2, nothing written`, async () => {
+      const r = await cli(["backup", "schedule", ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(branches()).toEqual(["main"]);
+      expect(git(root, "status", "--porcelain")).toBe("");
+      expect(readFileSync(join(root, "environments/production/backup-schedule.patch.yaml"), "utf8")).toBe(
+        PRODUCTION_PATCH,
+      );
+    });
+  }
+});
