@@ -2,9 +2,13 @@
 // core functions; heavy SDKs are imported lazily inside actions.
 import type { Command } from "commander";
 import { register as backup } from "./backup.js";
+import { register as plan } from "./plan.js";
 import { register as render } from "./render.js";
+import { register as validate } from "./validate.js";
 
 export function registerCommands(program: Command): void {
   render(program);
+  validate(program);
+  plan(program);
   backup(program);
 }

@@ -1,0 +1,41 @@
+import type { Command } from "commander";
+import { ExitCode } from "../errors.js";
+import { color, progress } from "../output/format.js";
+import { buildPlan, loadForPlan } from "../plan/plan.js";
+import { contextFrom } from "./context.js";
+
+export function register(program: Command): void {
+  program
+    .command("plan")
+    .description(
+      "the main job: validate every environment, show each one's images and what the next promotion along the chain would change (no cluster, no token)",
+    )
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 all sections ok, 1 validation findings (or another section said no), 2 bad repository or configuration.",
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const repo = loadForPlan(ctx.root);
+      const bar = progress(ctx.stderr, !ctx.json);
+      const plan = await buildPlan(repo, { env: ctx.env, onProgress: (m) => bar.update(m) });
+      bar.done();
+      if (ctx.json) {
+        ctx.printJson({
+          ok: plan.ok,
+          environments: plan.environments,
+          notes: plan.notes,
+          sections: Object.fromEntries(plan.sections.map((s) => [s.id, { ok: s.ok, data: s.data }])),
+        });
+      } else {
+        ctx.print(`Release chain: ${plan.environments.join(" → ")}`);
+        for (const s of plan.sections) {
+          ctx.print(
+            `\n${color.bold(`== ${s.title}`)} ${s.ok ? color.green("ok") : color.red("FAILED")}\n${s.text}`,
+          );
+        }
+        for (const n of plan.notes) ctx.print(`${color.yellow("note:")} ${n}`);
+      }
+      if (!plan.ok) process.exitCode = ExitCode.checkFailed;
+    });
+}

@@ -1,0 +1,57 @@
+import type { Command } from "commander";
+import { environmentByName, loadRepo } from "../config/load.js";
+import { ExitCode } from "../errors.js";
+import { findingsTable } from "../manifests/findings.js";
+import { validateEnvironments } from "../manifests/validate.js";
+import { color, progress } from "../output/format.js";
+import { contextFrom } from "./context.js";
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function register(program: Command): void {
+  program
+    .command("validate")
+    .description(
+      "render environments with real kustomize and check schemas (unknown fields are errors), cross-references, policies and PromQL",
+    )
+    .argument("[env...]", "environments to check (default: all, in promotion order)")
+    .option(
+      "--allow-kind <apiVersion/Kind>",
+      "accept a kind that has no schema (repeatable), e.g. --allow-kind example.com/v1/Widget",
+      collect,
+      [],
+    )
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 every object passed, 1 findings (listed), 2 bad input or configuration.\nRules and fixes: docs/validation.md",
+    )
+    .action(async (envNames: string[], opts: { allowKind: string[] }, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const repo = loadRepo(ctx.root);
+      const envs = envNames.map((n) => environmentByName(repo, n));
+      const bar = progress(ctx.stderr, !ctx.json);
+      const report = await validateEnvironments(repo, envs, {
+        allowKinds: opts.allowKind,
+        onProgress: (env, done, total) => bar.update(`validate: ${env} checked (${done}/${total})`),
+      });
+      bar.done();
+      if (ctx.json) {
+        ctx.printJson(report);
+      } else {
+        const summary = report.environments
+          .map(
+            (e) =>
+              `${e.env}: ${e.rendered ? `${e.objects} objects` : "render failed"}, ${e.findings.length} findings`,
+          )
+          .join("; ");
+        if (report.ok) ctx.print(`${color.green("ok")} ${summary}`);
+        else {
+          ctx.print(findingsTable(report.findings));
+          ctx.print(`\n${color.red(`${report.findings.length} findings`)} — ${summary}`);
+        }
+      }
+      if (!report.ok) process.exitCode = ExitCode.checkFailed;
+    });
+}

@@ -1,0 +1,100 @@
+// Validation of rendered environments: renders every requested environment concurrently with real
+// kustomize, then runs the schema, cross-reference, policy and PromQL checks on every object.
+// A render failure is a finding too, so one broken overlay does not hide the others.
+import { findKustomize, type Kustomize } from "../adapters/kustomize.js";
+import type { Repo } from "../config/load.js";
+import type { EnvironmentConfig } from "../config/schema.js";
+import { isNgxError } from "../errors.js";
+import { checkCrossReferences } from "./crossrefs.js";
+import { type Finding, sortFindings } from "./findings.js";
+import { checkPolicy } from "./policy.js";
+import { checkPromqlIn } from "./promql.js";
+import { type K8sObject, type Rendered, renderEnvironment } from "./render.js";
+import { checkSchema } from "./schema.js";
+
+export interface ValidateOptions {
+  /** "apiVersion/Kind" or "Kind" accepted without a schema */
+  readonly allowKinds?: readonly string[];
+  readonly kustomize?: Kustomize;
+  /** called when an environment finished rendering and checking */
+  readonly onProgress?: (env: string, done: number, total: number) => void;
+}
+
+export interface EnvironmentResult {
+  readonly env: string;
+  /** false when kustomize failed (the findings say why) */
+  readonly rendered: boolean;
+  readonly objects: number;
+  readonly findings: readonly Finding[];
+}
+
+export interface ValidationReport {
+  readonly ok: boolean;
+  readonly environments: readonly EnvironmentResult[];
+  readonly findings: readonly Finding[];
+}
+
+/** Every check on the objects of one rendered environment (pure: no I/O). */
+export function checkObjects(
+  env: EnvironmentConfig | { name: string; requireDigests: boolean },
+  objects: readonly K8sObject[],
+  options: Pick<ValidateOptions, "allowKinds"> = {},
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const o of objects) {
+    findings.push(...checkSchema(env.name, o, { allowKinds: options.allowKinds ?? [] }));
+    findings.push(...checkPolicy(env.name, o, { requireDigests: env.requireDigests }));
+    findings.push(...checkPromqlIn(env.name, o));
+  }
+  findings.push(...checkCrossReferences(env.name, objects));
+  return sortFindings(findings);
+}
+
+/** Renders and checks the given environments (all of the repository's when `envs` is empty). */
+export async function validateEnvironments(
+  repo: Repo,
+  envs: readonly EnvironmentConfig[],
+  options: ValidateOptions = {},
+): Promise<ValidationReport> {
+  const kustomize = options.kustomize ?? (await findKustomize());
+  const targets = envs.length > 0 ? envs : repo.environments;
+  let done = 0;
+  const environments = await Promise.all(
+    targets.map(async (env): Promise<EnvironmentResult> => {
+      let rendered: Rendered;
+      try {
+        rendered = await renderEnvironment(repo, env.name, kustomize);
+      } catch (e) {
+        if (!isNgxError(e)) throw e;
+        options.onProgress?.(env.name, ++done, targets.length);
+        return {
+          env: env.name,
+          rendered: false,
+          objects: 0,
+          findings: [
+            {
+              env: env.name,
+              object: "(render)",
+              path: `environments/${env.name}`,
+              rule: "render/failed",
+              message: cleanKustomizeMessage(e.message).split(`${repo.root}/`).join(""),
+              hint: `run \`ngx-release render ${env.name}\` (or kubectl kustomize environments/${env.name}) and fix the overlay`,
+            },
+          ],
+        };
+      }
+      const findings = checkObjects(env, rendered.objects, options);
+      options.onProgress?.(env.name, ++done, targets.length);
+      return { env: env.name, rendered: true, objects: rendered.objects.length, findings };
+    }),
+  );
+  const findings = environments.flatMap((e) => e.findings);
+  return { ok: findings.length === 0, environments, findings };
+}
+
+/** Drops kubectl's klog prefix ("E1126 10:00:02.631669 16150 run.go:72] \"command failed\" err=") from a render error. */
+export function cleanKustomizeMessage(message: string): string {
+  return message
+    .replace(/[EWI]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] "command failed" err=/, "")
+    .replace(/\s+/g, " ");
+}

@@ -1,0 +1,111 @@
+// The sections of `ngx-release plan`. Each section looks at what the plan gathered and says
+// something about the release chain; to add one (gate results, open promotion PRs, canary steps …)
+// write a PlanSection and add it to `defaultSections` where it should appear.
+import type { Repo } from "../config/load.js";
+import { findingsTable } from "../manifests/findings.js";
+import type { ValidationReport } from "../manifests/validate.js";
+import { table } from "../output/format.js";
+import { type EnvironmentImages, type Promotion, version } from "./images.js";
+
+/** "sha256:0123456789ab…" for people (JSON keeps the full digest). */
+export function short(v: string | undefined): string | undefined {
+  return v?.replace(/sha256:([0-9a-f]{12})[0-9a-f]{52}/, "sha256:$1…");
+}
+
+/** What every section can read; sections may also fetch more (lazily importing adapters). */
+export interface PlanContext {
+  readonly repo: Repo;
+  readonly validation: ValidationReport;
+  /** images per environment, in promotion order (an environment whose overlay failed to parse is absent) */
+  readonly images: readonly EnvironmentImages[];
+  /** along the promotion order: dev → staging, staging → production … */
+  readonly promotions: readonly Promotion[];
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface SectionResult {
+  readonly id: string;
+  readonly title: string;
+  /** false makes `plan` exit 1 */
+  readonly ok: boolean;
+  /** human text (a table or a few lines) */
+  readonly text: string;
+  /** what `--json` shows under sections.<id> */
+  readonly data: unknown;
+}
+
+export interface PlanSection {
+  readonly id: string;
+  readonly title: string;
+  build(ctx: PlanContext): SectionResult | Promise<SectionResult>;
+}
+
+export const validationSection: PlanSection = {
+  id: "validation",
+  title: "Validation",
+  build({ validation }) {
+    const lines = validation.environments.map(
+      (e) =>
+        `${e.env}: ${e.rendered ? `${e.objects} objects` : "render failed"}, ${e.findings.length === 0 ? "ok" : `${e.findings.length} findings`}`,
+    );
+    const text = validation.ok
+      ? lines.join("\n")
+      : `${lines.join("\n")}\n\n${findingsTable(validation.findings)}`;
+    return { id: "validation", title: "Validation", ok: validation.ok, text, data: validation };
+  },
+};
+
+export const imagesSection: PlanSection = {
+  id: "images",
+  title: "Images per environment",
+  build({ images }) {
+    const rows = images.flatMap((e) =>
+      e.images.length === 0
+        ? [[e.env, "(none)", `no images: block in ${e.file}`, ""]]
+        : e.images.map((i) => [e.env, i.component, short(version(i)) ?? "(no tag or digest)", i.image]),
+    );
+    return {
+      id: "images",
+      title: "Images per environment",
+      ok: true,
+      text: table(["ENV", "COMPONENT", "VERSION", "IMAGE"], rows),
+      data: images,
+    };
+  },
+};
+
+export const promotionsSection: PlanSection = {
+  id: "promotions",
+  title: "What the next promotions would change",
+  build({ promotions, repo }) {
+    if (promotions.length === 0) {
+      return {
+        id: "promotions",
+        title: "What the next promotions would change",
+        ok: true,
+        text: `only one environment (${repo.environments[0]?.name}): nothing to promote; add the next one to environments/promotion.yaml`,
+        data: promotions,
+      };
+    }
+    const blocks = promotions.map((p) => {
+      if (p.changes.length === 0) return `${p.from} → ${p.to}: nothing to promote (same images)`;
+      const rows = p.changes.map((c) => [
+        c.component,
+        short(c.from) ?? "(unset)",
+        short(c.to) ?? "(unset)",
+        c.note ?? "",
+      ]);
+      return `${p.from} → ${p.to}: ${p.changes.length} image(s) would change\n${table(["COMPONENT", `NOW IN ${p.to.toUpperCase()}`, `FROM ${p.from.toUpperCase()}`, "NOTE"], rows)}`;
+    });
+    return {
+      id: "promotions",
+      title: "What the next promotions would change",
+      ok: true,
+      text: blocks.join("\n\n"),
+      data: promotions,
+    };
+  },
+};
+
+/** The sections `plan` shows, in order. Later features add theirs here. */
+export const defaultSections: readonly PlanSection[] = [validationSection, imagesSection, promotionsSection];
