@@ -1,6 +1,7 @@
 // Every command registers itself here. Commands are thin: parse options into typed values and call
 // core functions; heavy SDKs are imported lazily inside actions.
 import type { Command } from "commander";
+import { register as analyze } from "./analyze.js";
 import { register as backup } from "./backup.js";
 import { register as plan } from "./plan.js";
 import { register as render } from "./render.js";
@@ -8,6 +9,7 @@ import { register as validate } from "./validate.js";
 
 export function registerCommands(program: Command): void {
   render(program);
+  analyze(program);
   validate(program);
   plan(program);
   backup(program);

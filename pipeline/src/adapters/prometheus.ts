@@ -1,0 +1,176 @@
+// The Prometheus HTTP API (instant queries). The only place that talks to Prometheus: retries
+// connection errors, timeouts and 5xx with backoff, then gives up with a RemoteError (exit 3).
+// A query Prometheus rejects (4xx, e.g. bad_data) is not retried: it is a PrometheusQueryError,
+// which analysis reports as an Error measurement.
+import { RemoteError } from "../errors.js";
+
+export type QueryValue =
+  | { readonly resultType: "scalar"; readonly value: number }
+  | {
+      readonly resultType: "vector";
+      readonly samples: readonly { readonly labels: Record<string, string>; readonly value: number }[];
+    };
+
+export interface Prometheus {
+  readonly url: string;
+  /** evaluates an instant query at `time` (default: now) */
+  query(promql: string, time?: Date): Promise<QueryValue>;
+}
+
+export interface PrometheusOptions {
+  /** per-request timeout (default 30 s, as Argo Rollouts' default) */
+  readonly timeoutMs?: number;
+  /** attempts in total for connection errors, timeouts and 5xx (default 3) */
+  readonly attempts?: number;
+  /** first backoff; doubles each retry (default 300 ms) */
+  readonly backoffMs?: number;
+}
+
+/** Prometheus answered, but refused the query (bad PromQL, unsupported result type …). */
+export class PrometheusQueryError extends Error {
+  override readonly name = "PrometheusQueryError";
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+const SERVICE = "Prometheus";
+
+/** Sample values arrive as strings; Prometheus spells infinities "+Inf"/"-Inf". */
+export function parseSampleValue(raw: unknown): number {
+  if (raw === "+Inf" || raw === "Inf") return Number.POSITIVE_INFINITY;
+  if (raw === "-Inf") return Number.NEGATIVE_INFINITY;
+  if (raw === "NaN") return Number.NaN;
+  const n = typeof raw === "string" ? Number(raw) : Number.NaN;
+  if (typeof raw !== "string" || raw.trim() === "") return Number.NaN;
+  return n;
+}
+
+interface ApiResponse {
+  status?: string;
+  errorType?: string;
+  error?: string;
+  data?: { resultType?: string; result?: unknown };
+}
+
+function decode(body: ApiResponse): QueryValue {
+  const data = body.data;
+  if (data?.resultType === "scalar") {
+    const pair = data.result as [number, string];
+    return { resultType: "scalar", value: parseSampleValue(pair?.[1]) };
+  }
+  if (data?.resultType === "vector" && Array.isArray(data.result)) {
+    return {
+      resultType: "vector",
+      samples: (data.result as { metric?: Record<string, string>; value?: [number, string] }[]).map((s) => ({
+        labels: s.metric ?? {},
+        value: parseSampleValue(s.value?.[1]),
+      })),
+    };
+  }
+  throw new PrometheusQueryError(`Prometheus metric type not supported: ${data?.resultType ?? "none"}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createPrometheus(baseUrl: string, options: PrometheusOptions = {}): Prometheus {
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch {
+    throw new RemoteError(SERVICE, `PROMETHEUS_URL "${baseUrl}" is not a URL`, {
+      hint: "set PROMETHEUS_URL to e.g. http://prometheus.monitoring:9090",
+    });
+  }
+  const url = parsed.toString().replace(/\/$/, "");
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const attempts = Math.max(1, options.attempts ?? 3);
+  const backoffMs = options.backoffMs ?? 300;
+
+  async function once(
+    promql: string,
+    time: Date,
+  ): Promise<{ retry: boolean; error?: Error; value?: QueryValue }> {
+    let res: Response;
+    try {
+      res = await fetch(`${url}/api/v1/query`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        body: new URLSearchParams({ query: promql, time: (time.getTime() / 1000).toFixed(3) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause;
+      const why =
+        (e as Error).name === "TimeoutError"
+          ? `no answer within ${timeoutMs} ms`
+          : (cause?.code ?? (e as Error).message);
+      return { retry: true, error: new RemoteError(SERVICE, `${url} unreachable: ${why}`, { cause: e }) };
+    }
+    const text = await res.text();
+    let body: ApiResponse = {};
+    try {
+      body = JSON.parse(text) as ApiResponse;
+    } catch {
+      // a proxy's HTML error page, say
+    }
+    if (res.status >= 500) {
+      return {
+        retry: true,
+        error: new RemoteError(SERVICE, `HTTP ${res.status}: ${body.error ?? text.slice(0, 200)}`, {
+          status: res.status,
+        }),
+      };
+    }
+    if (res.status >= 400 || body.status !== "success") {
+      if (res.status === 401 || res.status === 403)
+        return {
+          retry: false,
+          error: new RemoteError(SERVICE, `HTTP ${res.status}: not allowed to query ${url}`, {
+            status: res.status,
+          }),
+        };
+      return {
+        retry: false,
+        error: new PrometheusQueryError(
+          `query rejected (HTTP ${res.status}${body.errorType ? `, ${body.errorType}` : ""}): ${body.error ?? text.slice(0, 200)}`,
+          res.status,
+        ),
+      };
+    }
+    try {
+      return { retry: false, value: decode(body) };
+    } catch (e) {
+      return { retry: false, error: e as Error };
+    }
+  }
+
+  return {
+    url,
+    async query(promql, time = new Date()) {
+      let last: Error | undefined;
+      let tried = 0;
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        tried = attempt;
+        const r = await once(promql, time);
+        if (r.value) return r.value;
+        last = r.error;
+        if (!r.retry) break;
+        if (attempt < attempts) await sleep(backoffMs * 2 ** (attempt - 1));
+      }
+      if (last instanceof RemoteError && tried > 1)
+        throw new RemoteError(
+          SERVICE,
+          `${last.message.replace(/^Prometheus: /, "")} (after ${tried} attempts)`,
+          {
+            cause: last.cause ?? last,
+            status: last.status,
+          },
+        );
+      throw last ?? new RemoteError(SERVICE, "query failed");
+    },
+  };
+}

@@ -1,0 +1,277 @@
+// Argo Rollouts success/failure conditions: parsed with jsep, checked against the small subset of
+// expr-lang the templates use, and evaluated the way Argo Rollouts evaluates them
+// (utils/evaluate in argoproj/argo-rollouts). Anything outside the subset is a validation error,
+// never silently true.
+//
+// Supported: `result`, `result[<int>]` (negative indexes count from the end, as in expr),
+// len(x), isNaN(x), isInf(x), number and boolean literals, unary ! - +, + - * /,
+// < <= > >= == !=, && || (short-circuit), parentheses. `{{args.name}}` placeholders are accepted by
+// the checker (they are substituted before evaluation).
+import jsepModule from "jsep";
+
+type Node = jsepModule.Expression;
+const jsep = jsepModule as unknown as (expr: string) => Node;
+
+export type ResultValue = number | readonly number[];
+type Value = number | boolean | readonly number[];
+
+const FUNCTIONS: Record<string, number> = { len: 1, isNaN: 1, isInf: 1 };
+const BINARY = new Set(["<", "<=", ">", ">=", "==", "!=", "&&", "||", "+", "-", "*", "/"]);
+const UNARY = new Set(["!", "-", "+"]);
+const PLACEHOLDER = /\{\{\s*args\.[\w.-]+\s*\}\}/g;
+
+/** An expression Argo Rollouts could not evaluate (or we refuse to): the measurement is an Error. */
+export class ExpressionError extends Error {
+  override readonly name = "ExpressionError";
+}
+
+function parse(expr: string): Node {
+  try {
+    return jsep(expr);
+  } catch (e) {
+    throw new ExpressionError(`cannot parse "${expr}": ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Problems with a success/failure condition (empty when it is fine). `{{args.x}}` placeholders are
+ * treated as numbers. Reused by `ngx-release validate`.
+ */
+export function checkAnalysisExpression(expr: string): string[] {
+  if (expr.trim() === "") return ["the condition is empty"];
+  let ast: Node;
+  try {
+    ast = parse(expr.replace(PLACEHOLDER, "1"));
+  } catch (e) {
+    return [(e as Error).message];
+  }
+  const problems: string[] = [];
+  walk(ast, problems);
+  return problems.map((p) => `${p} in "${expr}"`);
+}
+
+function describe(node: Node): string {
+  switch (node.type) {
+    case "Compound":
+      return "several expressions side by side (is `and`/`or`/`not` used? write && || !)";
+    case "ConditionalExpression":
+      return "the ternary ?: operator";
+    case "ArrayExpression":
+      return "an array literal";
+    case "ThisExpression":
+      return "`this`";
+    default:
+      return `a ${node.type}`;
+  }
+}
+
+function walk(node: Node, problems: string[]): void {
+  switch (node.type) {
+    case "Literal": {
+      const v = (node as jsepModule.Literal).value;
+      if (typeof v !== "number" && typeof v !== "boolean")
+        problems.push(`unsupported literal ${JSON.stringify(v)} (only numbers and true/false)`);
+      return;
+    }
+    case "Identifier": {
+      const name = (node as jsepModule.Identifier).name;
+      if (name !== "result")
+        problems.push(
+          `unknown name "${name}" (only result, len(), isNaN(), isInf() and {{args.*}} are supported)`,
+        );
+      return;
+    }
+    case "MemberExpression": {
+      const m = node as jsepModule.MemberExpression;
+      if (!m.computed) {
+        problems.push("property access with a dot is not supported (use result[0])");
+        return;
+      }
+      if (!isIntegerLiteral(m.property))
+        problems.push("an index must be an integer literal such as result[0]");
+      walk(m.object, problems);
+      return;
+    }
+    case "CallExpression": {
+      const c = node as jsepModule.CallExpression;
+      const callee = c.callee.type === "Identifier" ? (c.callee as jsepModule.Identifier).name : undefined;
+      const arity = callee === undefined ? undefined : FUNCTIONS[callee];
+      if (callee === undefined || arity === undefined) {
+        problems.push(
+          `unsupported function ${callee ?? "call"} (supported: ${Object.keys(FUNCTIONS).join(", ")})`,
+        );
+        return;
+      }
+      if (c.arguments.length !== arity) problems.push(`${callee}() takes ${arity} argument`);
+      for (const a of c.arguments) walk(a, problems);
+      return;
+    }
+    case "UnaryExpression": {
+      const u = node as jsepModule.UnaryExpression;
+      if (!UNARY.has(u.operator)) problems.push(`unsupported operator ${u.operator}`);
+      walk(u.argument, problems);
+      return;
+    }
+    case "BinaryExpression": {
+      const b = node as jsepModule.BinaryExpression;
+      if (!BINARY.has(b.operator))
+        problems.push(`unsupported operator ${b.operator} (supported: ${[...BINARY].join(" ")}, !)`);
+      walk(b.left, problems);
+      walk(b.right, problems);
+      return;
+    }
+    default:
+      problems.push(`unsupported construct: ${describe(node)}`);
+  }
+}
+
+function isIntegerLiteral(node: Node): boolean {
+  if (node.type === "Literal") return Number.isInteger((node as jsepModule.Literal).value);
+  if (node.type === "UnaryExpression") {
+    const u = node as jsepModule.UnaryExpression;
+    return u.operator === "-" && isIntegerLiteral(u.argument);
+  }
+  return false;
+}
+
+/**
+ * Evaluates one condition for a measurement value, as Argo Rollouts' EvalCondition does: the
+ * value must be boolean; type errors, an index out of range, or any index into an empty result
+ * are errors (recent Argo Rollouts refuses `result[...]` on an empty result even behind a
+ * len() guard, so we do too).
+ */
+export function evaluateCondition(expr: string, result: ResultValue): boolean {
+  if (/\{\{/.test(expr)) throw new ExpressionError(`unresolved argument in "${expr}"`);
+  const problems = checkAnalysisExpression(expr);
+  if (problems.length > 0) throw new ExpressionError(problems.join("; "));
+  if (Array.isArray(result) && result.length === 0 && /\bresult\s*\[/.test(expr)) {
+    throw new ExpressionError(
+      `metric result is empty and "${expr}" indexes into it (no data returned by the query)`,
+    );
+  }
+  const out = evaluate(parse(expr), result);
+  if (typeof out !== "boolean") throw new ExpressionError(`"${expr}" gave ${show(out)}, expected a bool`);
+  return out;
+}
+
+function show(v: Value): string {
+  return Array.isArray(v) ? `[${v.join(",")}]` : String(v);
+}
+
+function num(v: Value, what: string): number {
+  if (typeof v !== "number") throw new ExpressionError(`${what} needs a number, got ${show(v)}`);
+  return v;
+}
+
+function bool(v: Value, what: string): boolean {
+  if (typeof v !== "boolean") throw new ExpressionError(`${what} needs a bool, got ${show(v)}`);
+  return v;
+}
+
+function evaluate(node: Node, result: ResultValue): Value {
+  switch (node.type) {
+    case "Literal":
+      return (node as jsepModule.Literal).value as number | boolean;
+    case "Identifier":
+      return result;
+    case "MemberExpression": {
+      const m = node as jsepModule.MemberExpression;
+      const list = evaluate(m.object, result);
+      if (!Array.isArray(list)) throw new ExpressionError(`cannot index ${show(list)}: it is not a list`);
+      const raw = num(evaluate(m.property, result), "an index");
+      const i = raw < 0 ? list.length + raw : raw;
+      const v = list[i];
+      if (v === undefined) throw new ExpressionError(`index out of range: ${raw} (len ${list.length})`);
+      return v;
+    }
+    case "CallExpression": {
+      const c = node as jsepModule.CallExpression;
+      const name = (c.callee as jsepModule.Identifier).name;
+      const arg = evaluate(c.arguments[0] as Node, result);
+      if (name === "len") {
+        if (!Array.isArray(arg)) throw new ExpressionError(`len() needs a list, got ${show(arg)}`);
+        return arg.length;
+      }
+      const n = num(arg, `${name}()`);
+      return name === "isNaN"
+        ? Number.isNaN(n)
+        : n === Number.POSITIVE_INFINITY || n === Number.NEGATIVE_INFINITY;
+    }
+    case "UnaryExpression": {
+      const u = node as jsepModule.UnaryExpression;
+      const v = evaluate(u.argument, result);
+      if (u.operator === "!") return !bool(v, "!");
+      const n = num(v, `unary ${u.operator}`);
+      return u.operator === "-" ? -n : n;
+    }
+    case "BinaryExpression": {
+      const b = node as jsepModule.BinaryExpression;
+      const op = b.operator;
+      if (op === "&&" || op === "||") {
+        const left = bool(evaluate(b.left, result), op);
+        if (op === "&&" && !left) return false;
+        if (op === "||" && left) return true;
+        return bool(evaluate(b.right, result), op);
+      }
+      const left = evaluate(b.left, result);
+      const right = evaluate(b.right, result);
+      if ((op === "==" || op === "!=") && typeof left === "boolean" && typeof right === "boolean")
+        return op === "==" ? left === right : left !== right;
+      const l = num(left, op);
+      const r = num(right, op);
+      switch (op) {
+        case "<":
+          return l < r;
+        case "<=":
+          return l <= r;
+        case ">":
+          return l > r;
+        case ">=":
+          return l >= r;
+        case "==":
+          return l === r;
+        case "!=":
+          return l !== r;
+        case "+":
+          return l + r;
+        case "-":
+          return l - r;
+        case "*":
+          return l * r;
+        case "/":
+          return l / r;
+      }
+      throw new ExpressionError(`unsupported operator ${op}`);
+    }
+    default:
+      throw new ExpressionError(`unsupported construct: ${describe(node)}`);
+  }
+}
+
+export type Verdict = "Successful" | "Failed" | "Inconclusive" | "Error";
+
+/**
+ * The phase of one measurement, as Argo Rollouts' EvaluateResult decides it: no conditions →
+ * Successful; only a success condition → Failed when it is false; only a failure condition →
+ * Successful when it is false; both false → Inconclusive; an evaluation error → Error.
+ */
+export function measurementVerdict(
+  result: ResultValue,
+  successCondition: string | undefined,
+  failureCondition: string | undefined,
+): { verdict: Verdict; message?: string } {
+  let success = false;
+  let failure = false;
+  try {
+    if (successCondition) success = evaluateCondition(successCondition, result);
+    if (failureCondition) failure = evaluateCondition(failureCondition, result);
+  } catch (e) {
+    return { verdict: "Error", message: (e as Error).message };
+  }
+  if (!successCondition && !failureCondition) return { verdict: "Successful" };
+  if (successCondition && !failureCondition) failure = !success;
+  if (!successCondition && failureCondition) success = !failure;
+  if (failure) return { verdict: "Failed" };
+  if (!success) return { verdict: "Inconclusive" };
+  return { verdict: "Successful" };
+}

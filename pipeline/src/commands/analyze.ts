@@ -1,0 +1,155 @@
+import type { Command } from "commander";
+import { createPrometheus } from "../adapters/prometheus.js";
+import { overallVerdict, planAnalysis, runAnalysis } from "../analysis/run.js";
+import { loadTemplates, rollouts } from "../analysis/templates.js";
+import { environmentByName, loadRepo } from "../config/load.js";
+import { CheckFailedError, ExitCode, InputError } from "../errors.js";
+import { renderEnvironment } from "../manifests/render.js";
+import { color, progress, table } from "../output/format.js";
+import { contextFrom } from "./context.js";
+
+interface AnalyzeOptions {
+  canaryHash?: string;
+  stableHash?: string;
+  rollout?: string[];
+  arg?: string[];
+  prometheusUrl?: string;
+}
+
+const HASH = /^[a-z0-9-]{1,63}$/;
+
+function parseArgs(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const i = item.indexOf("=");
+    if (i <= 0) throw new InputError(`--arg "${item}": expected name=value, e.g. --arg window=10m`);
+    out[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return out;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function register(program: Command): void {
+  program
+    .command("analyze")
+    .description(
+      "run the environment's analysis templates now against Prometheus, judging each metric as Argo Rollouts would",
+    )
+    .argument("<env>", "environment name, e.g. production")
+    .option(
+      "--canary-hash <hash>",
+      "rollouts-pod-template-hash of the canary ReplicaSet (podTemplateHashValue Latest)",
+    )
+    .option(
+      "--stable-hash <hash>",
+      "rollouts-pod-template-hash of the stable ReplicaSet (podTemplateHashValue Stable)",
+    )
+    .option(
+      "--rollout <name>",
+      "only this Rollout (repeatable); needed with hashes when the environment has several",
+      collect,
+    )
+    .option("--arg <name=value>", "override a template argument, e.g. --arg window=2m (repeatable)", collect)
+    .option("--prometheus-url <url>", "Prometheus base URL (default: $PROMETHEUS_URL)")
+    .addHelpText(
+      "after",
+      `
+Verdicts per metric: Successful, Failed, Inconclusive (too little data: never a pass), Error.
+Exit codes: 0 every metric Successful · 1 any Failed, Inconclusive or Error · 2 bad input or a
+template/Rollout that does not check · 3 Prometheus unreachable after retries.
+
+Example:
+  PROMETHEUS_URL=http://localhost:9090 ngx-release analyze production --rollout orchestrator \\
+    --canary-hash 7d9f8c6b5 --stable-hash 5c4b9d7f8`,
+    )
+    .action(async (envName: string, opts: AnalyzeOptions, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const repo = loadRepo(ctx.root);
+      const env = environmentByName(repo, envName);
+      for (const [flag, v] of [
+        ["--canary-hash", opts.canaryHash],
+        ["--stable-hash", opts.stableHash],
+      ] as const)
+        if (v !== undefined && !HASH.test(v))
+          throw new InputError(
+            `${flag} "${v}" is not a pod-template hash (lower-case letters and digits, e.g. 7d9f8c6b5)`,
+          );
+      const overrides = parseArgs(opts.arg ?? []);
+      const url = opts.prometheusUrl ?? ctx.env.PROMETHEUS_URL;
+      if (!url)
+        throw new InputError("Prometheus is not configured: set PROMETHEUS_URL or pass --prometheus-url", {
+          hint: "e.g. kubectl -n ngx-agents port-forward svc/prometheus 9090 & PROMETHEUS_URL=http://127.0.0.1:9090",
+        });
+      const prometheus = createPrometheus(url);
+
+      const rendered = await renderEnvironment(repo, env.name);
+      let selected = rollouts(rendered.objects);
+      if (opts.rollout?.length) {
+        const names = selected.map((r) => r.metadata.name);
+        for (const n of opts.rollout)
+          if (!names.includes(n))
+            throw new InputError(
+              `--rollout ${n}: no such Rollout in ${env.name} (there are: ${names.join(", ")})`,
+            );
+        selected = selected.filter((r) => opts.rollout?.includes(r.metadata.name));
+      } else if ((opts.canaryHash || opts.stableHash) && selected.length > 1) {
+        throw new InputError(
+          `--canary-hash/--stable-hash belong to one Rollout, and ${env.name} has ${selected.length}: add --rollout <name> (${selected.map((r) => r.metadata.name).join(", ")})`,
+        );
+      }
+      if (selected.length === 0) throw new InputError(`${env.name} renders no Rollout: nothing to analyze`);
+
+      const templates = await loadTemplates(repo, rendered.objects);
+      const plans = planAnalysis(selected, templates, {
+        canaryHash: opts.canaryHash,
+        stableHash: opts.stableHash,
+        overrides,
+      });
+      const bar = progress(ctx.stderr, !ctx.json);
+      const outcomes = await runAnalysis(prometheus, plans, {
+        onMetric: (p) => bar.update(`querying ${p.rollout} ${p.template}/${p.metric} …`),
+      });
+      bar.done();
+      const verdict = overallVerdict(outcomes);
+      if (ctx.json) {
+        ctx.printJson({ environment: env.name, prometheus: prometheus.url, verdict, metrics: outcomes });
+      } else {
+        const paint = (v: string) =>
+          v === "Successful" ? color.green(v) : v === "Inconclusive" ? color.yellow(v) : color.red(v);
+        ctx.print(
+          table(
+            ["ROLLOUT", "TEMPLATE", "METRIC", "VALUE", "VERDICT", "NOTE"],
+            outcomes.map((o) => [
+              o.rollout,
+              o.template,
+              o.metric,
+              o.value ?? "-",
+              o.verdict,
+              o.message ?? "",
+            ]),
+          ),
+        );
+        for (const o of outcomes) {
+          ctx.print(`\n${o.rollout} ${o.template}/${o.metric}: ${paint(o.verdict)}`);
+          if (o.query) ctx.print(`  query: ${o.query.replace(/\s*\n\s*/g, " ")}`);
+          if (o.successCondition) ctx.print(`  successCondition: ${o.successCondition}`);
+          if (o.failureCondition) ctx.print(`  failureCondition: ${o.failureCondition}`);
+          ctx.print(`  value: ${o.value ?? "-"}`);
+        }
+        ctx.print(`\n${env.name}: analysis ${paint(verdict)}`);
+      }
+      if (verdict !== "Successful") {
+        // with --json the verdict is already in the one JSON document on stdout; a thrown error would
+        // append a second one, so only the exit code is set
+        if (ctx.json) {
+          process.exitCode = ExitCode.checkFailed;
+          return;
+        }
+        const bad = outcomes.filter((o) => o.verdict !== "Successful");
+        throw new CheckFailedError(
+          `analysis of ${env.name} is ${verdict}: ${bad.map((o) => `${o.rollout} ${o.metric} ${o.verdict}${o.value ? ` (${o.value})` : ""}`).join(", ")}`,
+        );
+      }
+    });
+}
