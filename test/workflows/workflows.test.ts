@@ -1,0 +1,443 @@
+// The GitHub Actions workflows: actionlint clean, pinned actions, least privilege, concurrency that
+// keeps promotions and rollbacks apart, timeouts, the triggers the release chain relies on, and
+// every `ngx-release` invocation checked against the CLI's own commander definition.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { buildProgram } from "../../pipeline/src/cli.js";
+import {
+  actionlint,
+  checkInvocation,
+  groupOf,
+  type Invocation,
+  invocations,
+  invocationsIn,
+  type Job,
+  parsedUses,
+  readWorkflows,
+  substitute,
+  unpinnedUses,
+  type Workflow,
+} from "./workflow-checks.js";
+
+const root = join(import.meta.dirname, "..", "..");
+const workflows = readWorkflows(join(root, ".github", "workflows"));
+const byFile = (file: string): Workflow => {
+  const wf = workflows.find((w) => w.file === file);
+  if (!wf) throw new Error(`.github/workflows/${file} is missing`);
+  return wf;
+};
+const jobsOf = (wf: Workflow): [string, Job][] => Object.entries(wf.doc.jobs);
+
+interface ChainConfig {
+  environments: { name: string; backup?: unknown }[];
+}
+const chain = parse(readFileSync(join(root, "environments", "promotion.yaml"), "utf8")) as ChainConfig;
+const envNames = chain.environments.map((e) => e.name);
+
+const program = buildProgram();
+const allInvocations = invocations(workflows);
+
+/** the command as written: "promote", "backup run", … (literal words, whether or not it exists yet) */
+function commandWords(inv: Invocation): string {
+  const words = inv.args.filter((a) => !a.startsWith("-"));
+  return words[0] === "backup" ? words.slice(0, 2).join(" ") : (words[0] ?? "");
+}
+
+/** commands whose run changes Git, the ledger, a status or the cluster */
+function isWriter(inv: Invocation): boolean {
+  if (inv.args.includes("--dry-run")) return false;
+  const command = commandWords(inv);
+  return (
+    ["release", "promote", "rollback", "record", "unreject", "backup run", "backup schedule"].includes(
+      command,
+    ) ||
+    (command === "gate" && inv.args.includes("--report"))
+  );
+}
+
+const expected = ["backup.yaml", "ci.yaml", "promote.yaml", "release.yaml", "rollback.yaml"];
+
+describe("workflow files", () => {
+  it("are the five of the design, each parsed to jobs", () => {
+    expect(workflows.map((w) => w.file)).toEqual(expected);
+    for (const wf of workflows) expect(Object.keys(wf.doc.jobs ?? {}).length, wf.file).toBeGreaterThan(0);
+  });
+});
+
+describe("actionlint", () => {
+  const lint = actionlint();
+
+  it.each(expected)("%s is clean", async (file) => {
+    const wf = byFile(file);
+    const results = await lint(wf.text, `.github/workflows/${file}`);
+    const report = results.map((r) => `${file}:${r.line}:${r.column} ${r.message} [${r.kind}]`);
+    expect(report).toEqual([]);
+  });
+
+  it("is the real linter: it reports a broken workflow", async () => {
+    const expr = (e: string) => `$\{{ ${e} }}`;
+    const broken = [
+      "on: push",
+      "jobs:",
+      "  a:",
+      "    runs-on: ubuntu-24.04",
+      "    steps:",
+      `      - run: echo ${expr("steps.nothing.outputs.x")}`,
+      "",
+    ].join("\n");
+    const results = await lint(broken, "broken.yaml");
+    expect(results.map((r) => r.kind)).toContain("expression");
+    expect(results.some((r) => /property "nothing" is not defined/.test(r.message))).toBe(true);
+  });
+});
+
+describe("supply chain", () => {
+  it.each(expected)("%s pins every action by a full commit SHA with a # vX.Y.Z comment", (file) => {
+    const wf = byFile(file);
+    const { count, problems } = unpinnedUses(wf.text);
+    expect(problems.map((p) => `${file}:${p.line} ${p.uses}: ${p.problem}`)).toEqual([]);
+    // the line scan saw every uses: the parser sees
+    expect(count).toBe(parsedUses(wf).length);
+  });
+
+  it("the pin check rejects tags, short SHAs and missing version comments", () => {
+    const text = [
+      "      - uses: actions/checkout@v4",
+      "      - uses: actions/checkout@11bd719",
+      "      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",
+      "      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2",
+    ].join("\n");
+    const { count, problems } = unpinnedUses(text);
+    expect(count).toBe(4);
+    expect(problems.map((p) => [p.line, p.problem])).toEqual([
+      [1, "not pinned by a full 40-hex commit SHA"],
+      [2, "not pinned by a full 40-hex commit SHA"],
+      [3, 'no version comment (expected "# vX.Y.Z", got "")'],
+    ]);
+  });
+
+  it("no workflow uses pull_request_target or workflow_run", () => {
+    for (const wf of workflows) {
+      expect(Object.keys(wf.doc.on ?? {}), wf.file).not.toContain("pull_request_target");
+      expect(Object.keys(wf.doc.on ?? {}), wf.file).not.toContain("workflow_run");
+    }
+  });
+
+  it("no Google JSON keys: Google access only through Workload Identity Federation", () => {
+    for (const wf of workflows) {
+      expect(wf.text, wf.file).not.toMatch(/credentials_json|GOOGLE_APPLICATION_CREDENTIALS/);
+      for (const [id, job] of jobsOf(wf)) {
+        for (const step of job.steps ?? []) {
+          if (!step.uses?.startsWith("google-github-actions/auth@")) continue;
+          expect(Object.keys(step.with ?? {}).sort(), `${wf.file} ${id}`).toEqual([
+            "service_account",
+            "workload_identity_provider",
+          ]);
+        }
+      }
+    }
+  });
+
+  it("CI, which runs pull request code, holds no secret", () => {
+    expect(byFile("ci.yaml").text).not.toMatch(/secrets\./);
+  });
+
+  it("checkouts never persist the token in .git/config", () => {
+    for (const wf of workflows) {
+      for (const [id, job] of jobsOf(wf)) {
+        for (const step of job.steps ?? []) {
+          if (!step.uses?.startsWith("actions/checkout@")) continue;
+          expect(step.with?.["persist-credentials"], `${wf.file} ${id}`).toBe(false);
+        }
+      }
+    }
+  });
+});
+
+describe("permissions", () => {
+  it.each(expected)("%s: top-level permissions are {} and every job declares its own", (file) => {
+    const wf = byFile(file);
+    expect(wf.doc.permissions).toEqual({});
+    for (const [id, job] of jobsOf(wf)) {
+      expect(job.permissions, `${file} job ${id} has no permissions:`).toBeTypeOf("object");
+      expect(job.permissions, `${file} job ${id}`).not.toBeNull();
+    }
+  });
+
+  it("id-token: write only in jobs that exchange it with Google (Workload Identity Federation)", () => {
+    for (const wf of workflows) {
+      for (const [id, job] of jobsOf(wf)) {
+        const perms = job.permissions as Record<string, string>;
+        const usesAuth = (job.steps ?? []).some((s) => s.uses?.startsWith("google-github-actions/auth@"));
+        expect(perms["id-token"] === "write", `${wf.file} job ${id}`).toBe(usesAuth);
+      }
+    }
+  });
+
+  it("a job with secrets runs in a GitHub environment (protected, main only)", () => {
+    for (const wf of workflows) {
+      for (const [id, job] of jobsOf(wf)) {
+        const uses = JSON.stringify(job).includes("secrets.");
+        if (uses) expect(job.environment, `${wf.file} job ${id} reads secrets`).toBeTruthy();
+      }
+    }
+  });
+
+  it("a job that may write to pull requests never checks out or runs the pull request's code", () => {
+    const ci = byFile("ci.yaml");
+    for (const [id, job] of jobsOf(ci)) {
+      const perms = job.permissions as Record<string, string>;
+      const writes = Object.entries(perms).filter(([, v]) => v === "write");
+      if (writes.length === 0) continue;
+      expect(
+        writes.map(([k]) => k),
+        `ci.yaml job ${id}`,
+      ).toEqual(["pull-requests"]);
+      expect(
+        (job.steps ?? []).some(
+          (s) => s.uses?.startsWith("actions/checkout@") || /\bnpm\b|\bnpx\b/.test(s.run ?? ""),
+        ),
+        `ci.yaml job ${id} writes and must not run code from the PR`,
+      ).toBe(false);
+    }
+  });
+});
+
+describe("timeouts", () => {
+  it.each(expected)("%s: every job has timeout-minutes (1..60)", (file) => {
+    for (const [id, job] of jobsOf(byFile(file))) {
+      const t = job["timeout-minutes"];
+      expect(typeof t, `${file} job ${id}`).toBe("number");
+      expect(t as number, `${file} job ${id}`).toBeGreaterThan(0);
+      expect(t as number, `${file} job ${id}`).toBeLessThanOrEqual(60);
+    }
+  });
+});
+
+describe("triggers", () => {
+  const on = (file: string) => byFile(file).doc.on as Record<string, Record<string, unknown> | null>;
+
+  it("ci: pull requests and pushes to main", () => {
+    expect(on("ci.yaml")).toHaveProperty("pull_request");
+    expect(on("ci.yaml").push?.branches).toEqual(["main"]);
+  });
+
+  it("release: repository_dispatch image-published and workflow_dispatch", () => {
+    expect(on("release.yaml").repository_dispatch?.types).toEqual(["image-published"]);
+    expect(on("release.yaml")).toHaveProperty("workflow_dispatch");
+  });
+
+  it("promote: push to main and a schedule", () => {
+    expect(on("promote.yaml").push?.branches).toEqual(["main"]);
+    expect((on("promote.yaml").schedule as unknown as unknown[]).length).toBeGreaterThan(0);
+  });
+
+  it("rollback: repository_dispatch rollout-aborted and workflow_dispatch with a required reason", () => {
+    expect(on("rollback.yaml").repository_dispatch?.types).toEqual(["rollout-aborted"]);
+    const inputs = on("rollback.yaml").workflow_dispatch?.inputs as Record<string, Record<string, unknown>>;
+    expect(inputs.reason?.required).toBe(true);
+    expect(inputs.environment?.required).toBe(true);
+    expect(inputs.environment?.options).toEqual(envNames);
+  });
+
+  it("backup: workflow_dispatch for the environments with a backup, and a daily schedule", () => {
+    const inputs = on("backup.yaml").workflow_dispatch?.inputs as Record<string, Record<string, unknown>>;
+    const withBackup = chain.environments.filter((e) => e.backup).map((e) => e.name);
+    expect(inputs.environment?.options).toEqual(withBackup);
+    const schedule = on("backup.yaml").schedule as unknown as { cron: string }[];
+    expect(schedule.map((s) => s.cron.split(/\s+/).slice(2).join(" "))).toEqual(["* * *"]);
+    const freshness = byFile("backup.yaml").doc.jobs.freshness as {
+      strategy: { matrix: { environment: string[] } };
+    };
+    expect(freshness.strategy.matrix.environment).toEqual(withBackup);
+  });
+});
+
+describe("the release chain follows environments/promotion.yaml", () => {
+  const promotes = allInvocations
+    .filter((i) => i.file === "promote.yaml" && commandWords(i) === "promote")
+    .map((inv) => ({ inv }));
+
+  it("promote.yaml promotes each consecutive pair, in order", () => {
+    const pairs = promotes.map((p) =>
+      p.inv.args
+        .filter((a) => !a.startsWith("-"))
+        .slice(1)
+        .join(" → "),
+    );
+    const expectedPairs = envNames.slice(1).map((to, i) => `${envNames[i]} → ${to}`);
+    expect(pairs).toEqual(expectedPairs);
+  });
+
+  it("the environments promote.yaml records are those of the chain", () => {
+    const script = byFile("promote.yaml").doc.jobs.changes?.steps?.find((s) => s.id === "changed")?.run ?? "";
+    expect(/all="([^"]*)"/.exec(script)?.[1]).toBe(envNames.join(" "));
+  });
+
+  it("the first environment is the one release.yaml writes (its GitHub environment)", () => {
+    expect(byFile("release.yaml").doc.jobs.release?.environment).toBe(envNames[0]);
+  });
+});
+
+describe("concurrency", () => {
+  const writers = allInvocations.filter(isWriter);
+
+  it("there are writers in promote, rollback, release and backup", () => {
+    expect(new Set(writers.map((w) => w.file))).toEqual(
+      new Set(["promote.yaml", "rollback.yaml", "release.yaml", "backup.yaml"]),
+    );
+  });
+
+  it.each(writers.map((w) => [`${w.file} ${w.job}: ${w.text}`, w] as const))(
+    "writer has a concurrency group: %s",
+    (_label, w) => {
+      const job = byFile(w.file).doc.jobs[w.job] as Job;
+      expect(groupOf(job), `${w.file} job ${w.job}`).toMatch(/\S/);
+    },
+  );
+
+  const jobPromotingInto = (env: string): Job => {
+    const hit = allInvocations.find((i) => {
+      const words = i.args.filter((a) => !a.startsWith("-"));
+      return i.file === "promote.yaml" && words[0] === "promote" && words[2] === env;
+    });
+    if (!hit) throw new Error(`promote.yaml has no "ngx-release promote … ${env}"`);
+    return byFile("promote.yaml").doc.jobs[hit.job] as Job;
+  };
+
+  it.each(envNames.slice(1))(
+    "promoting into %s and rolling it back share one group; a promotion never cancels",
+    (env) => {
+      const promote = jobPromotingInto(env);
+      const rollback = byFile("rollback.yaml").doc.jobs.rollback as Job;
+      const values = {
+        "needs.resolve.outputs.environment": env,
+        "github.event.client_payload.environment": env,
+        "inputs.environment": env,
+      };
+      const promoteGroup = substitute(groupOf(promote) ?? "", values);
+      const rollbackGroup = substitute(groupOf(rollback) ?? "", values);
+      expect(promoteGroup).toBe(rollbackGroup);
+      expect(promoteGroup).toContain(env);
+      // the groups of two different environments differ
+      const other = envNames.find((e) => e !== env) as string;
+      expect(
+        substitute(groupOf(rollback) ?? "", { ...values, "needs.resolve.outputs.environment": other }),
+      ).not.toBe(promoteGroup);
+      // a promotion waits; a rollback goes first (pending runs can be replaced, a rollback must not be)
+      expect(typeof promote.concurrency === "object" && promote.concurrency["cancel-in-progress"]).toBe(
+        false,
+      );
+      expect(typeof rollback.concurrency === "object" && rollback.concurrency["cancel-in-progress"]).toBe(
+        true,
+      );
+    },
+  );
+
+  it("every job of promote.yaml that holds an environment's deploy group is in that environment's group only", () => {
+    const groups = jobsOf(byFile("promote.yaml"))
+      .map(([, job]) => groupOf(job))
+      .filter((g): g is string => Boolean(g?.startsWith("ngx-release-deploy-")));
+    for (const g of groups) expect(envNames.map((e) => `ngx-release-deploy-${e}`)).toContain(g);
+  });
+});
+
+describe("ngx-release invocations match the CLI definition", () => {
+  it("finds the invocations of every command the chain needs", () => {
+    const commands = new Set(
+      allInvocations.map((i) => i.args.filter((a) => !a.startsWith("-")).slice(0, 1)[0]),
+    );
+    for (const c of [
+      "validate",
+      "diff",
+      "release",
+      "promote",
+      "gate",
+      "rollback",
+      "record",
+      "backup",
+      "metrics",
+    ]) {
+      expect(commands, `no workflow runs ngx-release ${c}`).toContain(c);
+    }
+  });
+
+  it.each(allInvocations.map((i) => [`${i.file} › ${i.job} › ${i.step}: ${i.text}`, i] as const))(
+    "%s",
+    (_label, inv) => {
+      const checked = checkInvocation(program, inv.args);
+      expect(checked.problems).toEqual([]);
+      // literal environment arguments name environments of the chain
+      for (const name of ["env", "from", "to", "environment"]) {
+        for (const value of checked.argumentsByName[name] ?? []) {
+          if (!value.includes("$")) expect(envNames, `${inv.text}: ${name}`).toContain(value);
+        }
+      }
+    },
+  );
+
+  it("the checker reports unknown commands, subcommands, options, values and arguments precisely", () => {
+    const check = (line: string) => {
+      const [inv] = invocationsIn(line);
+      if (!inv) throw new Error(`no invocation in ${line}`);
+      return checkInvocation(program, inv.args).problems;
+    };
+    expect(check("npx ngx-release render dev")).toEqual([]);
+    expect(check('npx ngx-release --json render "$ENV" | jq .')).toEqual([]);
+    expect(check("npx ngx-release render dev --renamed-flag")).toEqual([
+      expect.stringMatching(
+        /^unknown option --renamed-flag for "ngx-release render" \(known: .*--repo, --json\)$/,
+      ),
+    ]);
+    expect(check("npx ngx-release rendr dev")[0]).toMatch(
+      /^unknown command "rendr" for "ngx-release" \(known: .*render/,
+    );
+    expect(check("npx ngx-release render")).toEqual([
+      '"ngx-release render" needs 1 argument(s) (<env>), got 0',
+    ]);
+    expect(check("npx ngx-release render dev staging")).toEqual([
+      'too many arguments for "ngx-release render": staging (it takes env)',
+    ]);
+    expect(check("npx ngx-release --repo")).toEqual(["option --repo needs a value", "no command given"]);
+    expect(check('npx ngx-release "$CMD" dev')).toEqual(["the command must be written literally, not $CMD"]);
+  });
+
+  it("the checker walks nested subcommands and their options", () => {
+    const sub = program.commands.find((c) => c.commands.length > 0);
+    if (!sub) return; // no nested command registered yet (the backup command brings one)
+    const leaf = sub.commands[0] as (typeof sub.commands)[number];
+    const args = [
+      sub.name(),
+      leaf.name(),
+      ...leaf.registeredArguments.filter((a) => a.required).map(() => "x"),
+    ];
+    expect(checkInvocation(program, args)).toMatchObject({
+      command: `${sub.name()} ${leaf.name()}`,
+      problems: [],
+    });
+    expect(checkInvocation(program, [sub.name()]).problems[0]).toMatch(/needs a subcommand/);
+    expect(checkInvocation(program, [...args, "--no-such-flag"]).problems).toEqual([
+      expect.stringMatching(
+        new RegExp(`^unknown option --no-such-flag for "ngx-release ${sub.name()} ${leaf.name()}"`),
+      ),
+    ]);
+  });
+
+  it("the invocation scanner joins continuation lines and stops at shell operators", () => {
+    const script = [
+      "set +e; npx ngx-release gate staging --report; code=$?",
+      "npx ngx-release backup status production --json > out.json",
+      'echo "run npx ngx-release render dev"',
+      "npx ngx-release promote \\",
+      "  dev staging && echo done",
+    ].join("\n");
+    expect(invocationsIn(script).map((i) => i.args)).toEqual([
+      ["gate", "staging", "--report"],
+      ["backup", "status", "production", "--json"],
+      ["render", "dev"],
+      ["promote", "dev", "staging"],
+    ]);
+  });
+});
