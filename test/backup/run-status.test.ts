@@ -7,6 +7,7 @@ import { FakeArgoCd } from "../helpers/fake-argocd.js";
 import {
   completedPod,
   cronJob,
+  dumpPod,
   job,
   scriptCreatedJob,
   unschedulablePod,
@@ -39,7 +40,9 @@ const writes = () => fake.server.requests.filter((r) => r.method !== "GET");
 
 describe("backup run", () => {
   it("creates a Job through create-job, follows it pending → running → succeeded, reports object and duration", async () => {
-    const created = scriptCreatedJob(fake, ["no-status", "pending", "running", "succeeded"]);
+    const created = scriptCreatedJob(fake, ["no-status", "pending", "running", "succeeded"], {
+      pods: (name) => [dumpPod(name, "2026-11-26T10:00:05Z")],
+    });
     const r = await cli(["backup", "run", "production", "--poll-interval", "10ms", "--json"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -50,7 +53,8 @@ describe("backup run", () => {
       app: APP,
       cronJob: "db-backup",
       job: created[0],
-      object: `gs://ngx-agents-backups/ngx_agents/${created[0]}.dump`,
+      // the database-backup Component's convention, from the pg-dump container's start time
+      object: "gs://ngx-agents-backups-production/ngx_agents/2026-11-26/ngx_agents-20261126T100005Z.dump",
       durationMs: 252_000, // startTime 10:00:00 → completionTime 10:04:12
       duration: "4m 12s",
       joinedRunningJob: false,
@@ -89,6 +93,14 @@ describe("backup run", () => {
     // the pod's termination message is the exact object written
     expect(r.stdout).toContain("gs://ngx-agents-backups/ngx_agents/from-pod.dump");
     expect(r.stdout).toContain("4m 12s");
+  });
+
+  it("takes the object from a jobTemplate annotation when the CronJob declares one", async () => {
+    fake.withResource(APP, cronJob({ objectAnnotation: "gs://other-bucket/ngx_agents/{job}.dump" }));
+    const created = scriptCreatedJob(fake, ["running", "succeeded"]);
+    const r = await cli(["backup", "run", "production", "--poll-interval", "10ms", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).object).toBe(`gs://other-bucket/ngx_agents/${created[0]}.dump`);
   });
 
   it("a failed Job is exit 1 with Kubernetes' reason (BackoffLimitExceeded)", async () => {
@@ -196,10 +208,21 @@ describe("backup status", () => {
     const older = new Date(Date.now() - 27 * 3_600_000).toISOString().replace(/\.\d+Z$/, "Z");
     const cron = cronJob({ lastSuccessfulTime: recent });
     fake.withResource(APP, cron);
-    withJobs(fake, APP, cron, [
-      job("db-backup-2611250200", "succeeded", { start: older, end: older }),
-      job("db-backup-2611260200", "succeeded", { start: recent, end: recent }),
-    ]);
+    withJobs(
+      fake,
+      APP,
+      cron,
+      [
+        job("db-backup-2611250200", "succeeded", { start: older, end: older }),
+        job("db-backup-2611260200", "succeeded", { start: recent, end: recent }),
+      ],
+      [
+        {
+          job: "db-backup-2611260200",
+          pod: completedPod("db-backup-2611260200", "gs://b/ngx_agents/x.dump"),
+        },
+      ],
+    );
     const r = await cli(["backup", "status", "production", "--json"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
@@ -207,7 +230,7 @@ describe("backup status", () => {
       lastSuccessAt: recent,
       age: "3h",
       job: "db-backup-2611260200",
-      object: "gs://ngx-agents-backups/ngx_agents/db-backup-2611260200.dump",
+      object: "gs://b/ngx_agents/x.dump",
       rpo: "24h",
       satisfiesRpo: true,
     });

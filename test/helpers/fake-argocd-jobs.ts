@@ -10,7 +10,7 @@ export type JobStage = "pending" | "running" | "succeeded" | "failed" | "deadlin
 const T0 = "2026-11-26T10:00:00Z";
 
 export function cronJob(
-  options: { name?: string; lastSuccessfulTime?: string; active?: string[] } = {},
+  options: { name?: string; lastSuccessfulTime?: string; active?: string[]; objectAnnotation?: string } = {},
 ): Manifest {
   const name = options.name ?? "db-backup";
   return {
@@ -22,9 +22,12 @@ export function cronJob(
       concurrencyPolicy: "Forbid",
       jobTemplate: {
         metadata: {
-          annotations: { "backup.ngx-agents.io/object": "gs://ngx-agents-backups/ngx_agents/{job}.dump" },
+          labels: { app: "db-backup" },
+          ...(options.objectAnnotation
+            ? { annotations: { "backup.ngx-agents.io/object": options.objectAnnotation } }
+            : {}),
         },
-        spec: { backoffLimit: 1, activeDeadlineSeconds: 3600 },
+        spec: { backoffLimit: 2, activeDeadlineSeconds: 1800 },
       },
     },
     status: {
@@ -112,7 +115,7 @@ export function job(name: string, stage: JobStage, times: { start?: string; end?
       name,
       namespace: "ngx-agents",
       creationTimestamp: times.start ?? T0,
-      annotations: { "backup.ngx-agents.io/object": "gs://ngx-agents-backups/ngx_agents/{job}.dump" },
+      labels: { app: "db-backup" },
       ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: "db-backup", controller: true }],
     },
     spec: { backoffLimit: 1 },
@@ -154,6 +157,27 @@ export function completedPod(jobName: string, object: string): Manifest {
           state: { terminated: { exitCode: 0, reason: "Completed", message: `${object}\n` } },
         },
       ],
+    },
+  };
+}
+
+/**
+ * A finished Pod of the database-backup Component: the proxy (native sidecar), pg-dump (init
+ * container; its start time names the object) and upload.
+ */
+export function dumpPod(jobName: string, dumpStartedAt: string): Manifest {
+  const done = (startedAt: string) => ({ terminated: { exitCode: 0, reason: "Completed", startedAt } });
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: `${jobName}-d8m3w`, namespace: "ngx-agents" },
+    status: {
+      phase: "Succeeded",
+      initContainerStatuses: [
+        { name: "cloud-sql-proxy", state: done("2026-11-26T10:00:01Z") },
+        { name: "pg-dump", state: done(dumpStartedAt) },
+      ],
+      containerStatuses: [{ name: "upload", state: done("2026-11-26T10:03:40Z") }],
     },
   };
 }

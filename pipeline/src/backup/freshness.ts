@@ -13,6 +13,7 @@ import {
   childJobs,
   childPods,
   cronJobRef,
+  defaultBucket,
   jobRef,
   readPods,
 } from "./live.js";
@@ -151,16 +152,13 @@ export async function backupFreshness(
     cronJobManifest,
     jobs,
     now: options.now ?? new Date(),
-    objectOf: (job) => backupObjectName(job),
   });
-  // the termination message of a finished pod is the most exact object name, when the pod is still there
-  if (result.job) {
-    const pods = await readPods(argocd, settings.app, childPods(nodes, settings.namespace, result.job));
-    const job = jobs.find((j) => j.metadata?.name === result.job);
-    const exact = job ? backupObjectName(job, pods) : undefined;
-    if (exact) return { ...result, object: exact };
-  }
-  return result;
+  if (!result.job) return result;
+  // the object: from the Job's pod (termination message, or the dump container's start time)
+  const pods = await readPods(argocd, settings.app, childPods(nodes, settings.namespace, result.job));
+  const job = jobs.find((j) => j.metadata?.name === result.job);
+  const object = job ? backupObjectName(job, pods, { bucket: defaultBucket(env.name) }) : undefined;
+  return object ? { ...result, object } : result;
 }
 
 /** Jobs the tree shows under the CronJob (names), for callers that only need the list. */

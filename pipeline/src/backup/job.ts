@@ -123,13 +123,17 @@ export interface LivePod {
     readonly reason?: string;
     readonly message?: string;
     readonly conditions?: readonly JobCondition[];
-    readonly containerStatuses?: readonly {
-      readonly name?: string;
-      readonly state?: {
-        readonly waiting?: { reason?: string; message?: string };
-        readonly terminated?: { reason?: string; message?: string; exitCode?: number };
-      };
-    }[];
+    readonly containerStatuses?: readonly ContainerStatus[];
+    readonly initContainerStatuses?: readonly ContainerStatus[];
+  };
+}
+
+export interface ContainerStatus {
+  readonly name?: string;
+  readonly state?: {
+    readonly waiting?: { reason?: string; message?: string };
+    readonly running?: { startedAt?: string };
+    readonly terminated?: { reason?: string; message?: string; exitCode?: number; startedAt?: string };
   };
 }
 
@@ -155,7 +159,7 @@ export function podWaitingReason(pod: LivePod): string | undefined {
 
 /** The termination message a backup container wrote (the object it uploaded), when there is one. */
 export function podTerminationMessage(pod: LivePod): string | undefined {
-  for (const c of pod.status?.containerStatuses ?? []) {
+  for (const c of [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])]) {
     const t = c.state?.terminated;
     if (t && t.exitCode === 0 && t.message?.trim()) return t.message.trim();
   }

@@ -79,17 +79,55 @@ export async function readPods(
 /** Annotation on the Job (copied from the CronJob's jobTemplate) naming the export object; "{job}" is replaced. */
 export const OBJECT_ANNOTATION = "backup.ngx-agents.io/object";
 
+/** The container of the database-backup Component that runs pg_dump and names the object. */
+export const DUMP_CONTAINER = "pg-dump";
+
+/** The bucket the database-backup Component writes to (ConfigMap BACKUP_BUCKET): ngx-agents-backups-<env>. */
+export function defaultBucket(env: string): string {
+  return `ngx-agents-backups-${env}`;
+}
+
 /**
- * The object a backup Job wrote: the backup container's termination message when a pod still shows
- * it, else the Job's object annotation with "{job}" replaced by the Job name.
+ * The object name convention of environments/components/database-backup:
+ * gs://<bucket>/ngx_agents/<YYYY-MM-DD>/ngx_agents-<YYYYMMDDTHHMMSSZ>.dump, UTC time the dump started.
  */
-export function backupObjectName(job: LiveJob, pods: readonly LivePod[] = []): string | undefined {
+export function conventionalObjectName(bucket: string, dumpStartedAt: string): string | undefined {
+  const t = new Date(dumpStartedAt);
+  if (Number.isNaN(t.getTime())) return undefined;
+  const iso = t.toISOString(); // 2026-11-26T01:00:00.000Z
+  const day = iso.slice(0, 10);
+  const stamp = `${iso.slice(0, 19).replaceAll("-", "").replaceAll(":", "")}Z`;
+  return `gs://${bucket}/ngx_agents/${day}/ngx_agents-${stamp}.dump`;
+}
+
+/**
+ * The object a backup Job wrote, best source first: a termination message of the Job's pod (exact,
+ * when the container writes one), the Job's object annotation with "{job}" replaced, or the
+ * Component's naming convention from the start time of the pod's pg-dump container.
+ */
+export function backupObjectName(
+  job: LiveJob,
+  pods: readonly LivePod[] = [],
+  options: { bucket?: string } = {},
+): string | undefined {
   for (const pod of pods) {
     const message = podTerminationMessage(pod);
-    if (message) return message.split("\n").pop()?.trim();
+    const line = message
+      ?.split("\n")
+      .map((l) => l.trim())
+      .find((l) => l.startsWith("gs://"));
+    if (line) return line.replace(/^.*?(gs:\/\/\S+).*$/, "$1");
   }
   const annotations = { ...job.spec?.template?.metadata?.annotations, ...job.metadata?.annotations };
   const template = annotations[OBJECT_ANNOTATION];
   if (template && job.metadata?.name) return template.replaceAll("{job}", job.metadata.name);
+  if (options.bucket) {
+    for (const pod of pods) {
+      const dump = pod.status?.initContainerStatuses?.find((c) => c.name === DUMP_CONTAINER);
+      const startedAt = dump?.state?.terminated?.startedAt;
+      if (dump?.state?.terminated?.exitCode === 0 && startedAt)
+        return conventionalObjectName(options.bucket, startedAt);
+    }
+  }
   return undefined;
 }

@@ -16,6 +16,7 @@ import {
   childJobs,
   childPods,
   cronJobRef,
+  defaultBucket,
   jobRef,
   readPods,
 } from "./live.js";
@@ -152,7 +153,7 @@ export async function runBackup(
   const durationMs = jobDuration !== undefined && jobDuration >= 0 ? jobDuration : finished - started;
   nodes = await argocd.resourceTree(s.app);
   const pods = await readPods(argocd, s.app, childPods(nodes, s.namespace, jobName));
-  const object = backupObjectName(live, pods);
+  const object = backupObjectName(live, pods, { bucket: defaultBucket(env.name) });
   say(`${jobName}: succeeded in ${formatDuration(durationMs)}${object ? ` → ${object}` : ""}`);
   return {
     env: env.name,
