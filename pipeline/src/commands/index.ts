@@ -3,8 +3,13 @@
 import type { Command } from "commander";
 import { register as analyze } from "./analyze.js";
 import { register as backup } from "./backup.js";
+import { register as gate } from "./gate.js";
 import { register as plan } from "./plan.js";
+import { register as promote } from "./promote.js";
+import { register as record } from "./record.js";
+import { register as release } from "./release.js";
 import { register as render } from "./render.js";
+import { register as status } from "./status.js";
 import { register as validate } from "./validate.js";
 
 export function registerCommands(program: Command): void {
@@ -13,4 +18,9 @@ export function registerCommands(program: Command): void {
   validate(program);
   plan(program);
   backup(program);
+  promote(program);
+  release(program);
+  gate(program);
+  record(program);
+  status(program);
 }

@@ -1,6 +1,6 @@
 // Reads the `images:` block of an overlay kustomization.yaml — the only place an environment's
 // versions live. (Updaters that keep comments and formatting belong beside this, in promotion/.)
-import { parseDocument } from "yaml";
+import { isMap, isScalar, isSeq, parse, parseDocument } from "yaml";
 import { ConfigError } from "../errors.js";
 
 export interface ImageEntry {
@@ -50,4 +50,149 @@ export function readImages(content: string, file: string): ImageEntry[] {
 /** "registry/name:tag@sha256:…" as the image will be pulled. */
 export function imageRef(e: ImageEntry): string {
   return `${e.newName ?? e.name}${e.newTag ? `:${e.newTag}` : ""}${e.digest ? `@${e.digest}` : ""}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Image references (release --image) and the comment-preserving updater (promote, release, rollback).
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const HOST = /^(?:localhost|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*:\d+)$/;
+
+export interface ImageReference {
+  /** registry/repository without tag or digest */
+  readonly name: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/**
+ * Parses "registry/path/name[:tag][@sha256:<64 hex>]". Returns the reason when invalid (the caller
+ * words the error with the flag it came from).
+ */
+export function parseImageReference(ref: string): ImageReference | string {
+  let rest = ref.trim();
+  if (rest === "") return "empty image reference";
+  let digest: string | undefined;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) return `digest "${digest}" is not sha256:<64 lower-case hex>`;
+  }
+  let tag: string | undefined;
+  const lastSlash = rest.lastIndexOf("/");
+  const colon = rest.lastIndexOf(":");
+  if (colon > lastSlash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) return `tag "${tag}" is not valid (letters, digits, "_", "." and "-", at most 128)`;
+  }
+  const parts = rest.split("/");
+  if (parts.length < 2 || !HOST.test(parts[0] ?? ""))
+    return `"${rest}" does not name a registry (expected registry/path/name, e.g. us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator)`;
+  const bad = parts.slice(1).find((p) => !PATH_COMPONENT.test(p));
+  if (bad !== undefined)
+    return `repository path component "${bad}" is not valid (lower-case letters, digits, separators)`;
+  if (!tag && !digest) return "a tag or a sha256 digest is required (an untagged image means :latest)";
+  return { name: rest, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
+}
+
+/** The component an overlay image entry belongs to: "ngx/orchestrator" → "orchestrator". */
+export function componentOf(entry: Pick<ImageEntry, "name">): string {
+  return entry.name.replace(/^ngx\//, "");
+}
+
+/** The short human version of an image: its tag, else the first 12 hex digits of its digest. */
+export function versionOf(entry: ImageEntry): string {
+  if (entry.newTag) return entry.newTag;
+  if (entry.digest) return entry.digest.replace(/^sha256:/, "").slice(0, 12);
+  return "(base)";
+}
+
+export function sameImage(a: ImageEntry | undefined, b: ImageEntry | undefined): boolean {
+  return (
+    a?.name === b?.name && a?.newName === b?.newName && a?.newTag === b?.newTag && a?.digest === b?.digest
+  );
+}
+
+const FIELDS = ["newName", "newTag", "digest"] as const;
+
+/**
+ * Sets the given images in an overlay's `images:` block and returns the new file text. Everything
+ * else — comments, key order, quoting, indentation — is kept byte for byte: changed values are spliced
+ * into the original text at their source ranges, so the diff shows only the changed lines. Entries not
+ * named in `images` stay as they are. Added fields or entries (rare) go through the yaml Document API.
+ */
+export function setImages(
+  content: string,
+  images: readonly ImageEntry[],
+  file = "kustomization.yaml",
+): string {
+  const doc = parseDocument(content, { keepSourceTokens: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(`${file}: invalid YAML: ${doc.errors[0]?.message}`, { file, cause: doc.errors[0] });
+  }
+  readImages(content, file); // validates the shape with the same messages as readers get
+  const seq = doc.get("images", true);
+  if (!isSeq(seq)) {
+    throw new ConfigError(
+      `${file}: has no images: block (expected a list of {name, newName, newTag|digest})`,
+      {
+        file,
+        field: "images",
+      },
+    );
+  }
+  const splices: { start: number; end: number; text: string }[] = [];
+  let structural = false;
+  for (const image of images) {
+    const item = seq.items.find((it) => isMap(it) && it.get("name") === image.name);
+    if (!isMap(item)) {
+      seq.add(doc.createNode(Object.fromEntries(Object.entries(image).filter(([, v]) => v !== undefined))));
+      structural = true;
+      continue;
+    }
+    for (const key of FIELDS) {
+      const want = image[key];
+      const node = item.get(key, true);
+      if (want === undefined) {
+        if (node !== undefined) {
+          item.delete(key);
+          structural = true;
+        }
+        continue;
+      }
+      if (isScalar(node) && node.range && String(node.value) === want) continue;
+      if (isScalar(node) && node.range) {
+        splices.push({ start: node.range[0], end: node.range[1], text: scalarText(want, node.type) });
+        node.value = want;
+      } else {
+        item.set(key, want);
+        structural = true;
+      }
+    }
+  }
+  if (structural) {
+    const indentSeq = !/^images:[ \t]*(?:#.*)?\r?\n-/m.test(content);
+    return doc.toString({ indentSeq, lineWidth: 0 });
+  }
+  let out = content;
+  for (const s of splices.sort((a, b) => b.start - a.start))
+    out = out.slice(0, s.start) + s.text + out.slice(s.end);
+  return out;
+}
+
+function scalarText(value: string, type: string | undefined): string {
+  if (type === "QUOTE_DOUBLE") return JSON.stringify(value);
+  if (type === "QUOTE_SINGLE") return `'${value.replace(/'/g, "''")}'`;
+  // plain only when it reads back as the same string ("1.10" would read as a number)
+  let plain = false;
+  try {
+    plain = parse(value) === value && !/[#:]\s|\s$|^\s/.test(value);
+  } catch {
+    plain = false;
+  }
+  return plain ? value : JSON.stringify(value);
 }

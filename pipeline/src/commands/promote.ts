@@ -1,0 +1,118 @@
+// ngx-release promote <from> <to>: open or update the promotion pull request for <to>.
+import type { Command } from "commander";
+import { loadRepo } from "../config/load.js";
+import { table } from "../output/format.js";
+import { imageRef, versionOf } from "../promotion/images.js";
+import type { ChangeResult } from "../promotion/promote.js";
+import { type Context, contextFrom } from "./context.js";
+
+export function register(program: Command): void {
+  program
+    .command("promote")
+    .description(
+      "copy the images of <from>'s overlay into <to>'s (nothing else) as one commit on promote/<to> and open or update its pull request",
+    )
+    .argument("<from>", "environment the versions come from, e.g. dev")
+    .argument("<to>", "the next environment in environments/promotion.yaml, e.g. staging")
+    .option("--allow-skip", "allow promoting over an environment in the configured order")
+    .option("--dry-run", "show the change and the pull request text; write nothing")
+    .addHelpText(
+      "after",
+      `
+Without GITHUB_TOKEN the branch and commit are made in the local checkout (working tree and index
+untouched) and the pull request text is printed. With GITHUB_TOKEN and GITHUB_REPOSITORY (and
+GITHUB_API_URL on GitHub Enterprise) the branch, commit and pull request are made on GitHub.
+A rerun with the same versions changes nothing; newer versions update the same branch and PR.
+
+Examples:
+  ngx-release promote dev staging --dry-run
+  ngx-release promote staging production --json`,
+    )
+    .action(
+      async (from: string, to: string, opts: { allowSkip?: boolean; dryRun?: boolean }, cmd: Command) => {
+        const ctx = contextFrom(cmd);
+        const repo = loadRepo(ctx.root);
+        const { createForge } = await import("../adapters/forge-factory.js");
+        const { promote } = await import("../promotion/promote.js");
+        const forge = await createForge(ctx.env, repo);
+        const result = await promote({
+          repo,
+          forge,
+          from,
+          to,
+          allowSkip: Boolean(opts.allowSkip),
+          dryRun: Boolean(opts.dryRun),
+          ...(ctx.env.NGX_SOURCE_REPOSITORY ? { sourceRepository: ctx.env.NGX_SOURCE_REPOSITORY } : {}),
+          progress: (m) => ctx.info(m),
+        });
+        reportChange(ctx, result, forge.kind, `nothing to promote: ${to} already has the images of ${from}`);
+      },
+    );
+}
+
+/** Output shared by promote and release (human table or --json). */
+export function reportChange(
+  ctx: Context,
+  result: ChangeResult,
+  forge: "github" | "local",
+  nothing: string,
+): void {
+  const pr = result.outcome?.pullRequest;
+  if (ctx.json) {
+    ctx.printJson({
+      status: result.status,
+      environment: result.env,
+      branch: result.branch,
+      forge,
+      changes: result.changes.map((c) => ({
+        component: c.component,
+        from: c.from ? imageRef(c.from) : null,
+        to: imageRef(c.to),
+      })),
+      resourcesChanged: result.diff.map((d) => d.ref),
+      commit: result.outcome
+        ? {
+            sha: result.outcome.commit.sha,
+            status: result.outcome.commit.status,
+            retries: result.outcome.commit.retries,
+          }
+        : null,
+      pullRequest: pr
+        ? { number: pr.number, url: pr.url, title: pr.title, status: result.outcome?.pullRequestStatus }
+        : null,
+      superseded: result.outcome?.superseded ?? [],
+      ...(result.status === "planned" ? { title: result.text?.title, body: result.text?.body } : {}),
+    });
+    return;
+  }
+  if (result.status === "nothing-to-do") {
+    ctx.print(nothing);
+    return;
+  }
+  ctx.print(result.text?.title ?? "");
+  ctx.print(
+    table(
+      ["component", "from", "to"],
+      result.changes.map((c) => [c.component, c.from ? versionOf(c.from) : "—", versionOf(c.to)]),
+    ),
+  );
+  if (result.status === "planned") {
+    ctx.print(
+      `\n--dry-run: nothing written. ${result.branch} would carry this; the pull request would read:\n`,
+    );
+    ctx.print(result.text?.body ?? "");
+    return;
+  }
+  const o = result.outcome;
+  if (!o) return;
+  const commit = `${o.commit.sha.slice(0, 12)} (${o.commit.status}${o.commit.retries ? `, after ${o.commit.retries} lost race(s)` : ""})`;
+  if (o.mode === "commit") {
+    ctx.print(`committed to ${o.branch}: ${commit}`);
+    return;
+  }
+  ctx.print(`branch ${o.branch}: ${commit}`);
+  if (pr) ctx.print(`pull request #${pr.number} ${o.pullRequestStatus}: ${pr.url}`);
+  if (forge === "local" && o.pullRequestStatus !== "unchanged") {
+    ctx.print(`\n--- pull request text (labels: ${pr?.labels.join(", ")}) ---\n${result.text?.body ?? ""}`);
+  }
+}

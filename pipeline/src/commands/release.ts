@@ -1,0 +1,43 @@
+// ngx-release release --image <component>=<ref>...: put newly built images into the first environment.
+import type { Command } from "commander";
+import { loadRepo } from "../config/load.js";
+import { contextFrom } from "./context.js";
+import { reportChange } from "./promote.js";
+
+export function register(program: Command): void {
+  program
+    .command("release")
+    .description(
+      "put newly built images into the first environment (direct commit or pull request per its write setting)",
+    )
+    .requiredOption(
+      "--image <component=ref...>",
+      "component and image reference: registry/name with :tag and/or @sha256:<digest> (repeatable)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option("--dry-run", "validate and show the change; write nothing")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  ngx-release release --image orchestrator=us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator:1.4.2@sha256:<64 hex>
+  ngx-release release --image api-gateway=…:1.4.2 --image orchestrator=…:1.4.2 --dry-run --json`,
+    )
+    .action(async (opts: { image: string[]; dryRun?: boolean }, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const repo = loadRepo(ctx.root);
+      const { parseImageArguments, release } = await import("../promotion/release.js");
+      parseImageArguments(opts.image); // bad references fail before any request
+      const { createForge } = await import("../adapters/forge-factory.js");
+      const forge = await createForge(ctx.env, repo);
+      const result = await release({
+        repo,
+        forge,
+        images: opts.image,
+        dryRun: Boolean(opts.dryRun),
+        ...(ctx.env.NGX_SOURCE_REPOSITORY ? { sourceRepository: ctx.env.NGX_SOURCE_REPOSITORY } : {}),
+        progress: (m) => ctx.info(m),
+      });
+      reportChange(ctx, result, forge.kind, `nothing to release: ${result.env} already has these images`);
+    });
+}
