@@ -288,3 +288,31 @@ function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > 140 ? `${flat.slice(0, 139)}…` : flat;
 }
+
+export interface CommitStatusInput {
+  readonly sha: string;
+  readonly state: "success" | "failure" | "pending" | "error";
+  /** e.g. "ngx-release/gate-production" — what branch protection requires */
+  readonly context: string;
+  readonly description: string;
+  readonly targetUrl?: string;
+}
+
+/** Publishes a commit status (POST /repos/{o}/{r}/statuses/{sha}), e.g. a gate result on a PR head. */
+export async function publishCommitStatus(settings: GitHubSettings, input: CommitStatusInput): Promise<void> {
+  const octokit = createOctokit(settings);
+  const [owner = "", repo = ""] = settings.repository.split("/");
+  try {
+    await octokit.rest.repos.createCommitStatus({
+      owner,
+      repo,
+      sha: input.sha,
+      state: input.state,
+      context: input.context,
+      description: oneLine(input.description),
+      ...(input.targetUrl ? { target_url: input.targetUrl } : {}),
+    });
+  } catch (e) {
+    throw toRemoteError(e, `publish status ${input.context} on ${input.sha.slice(0, 7)}`);
+  }
+}

@@ -1,0 +1,115 @@
+// `ngx-release gate <env>`: are the gates for promoting into <env> open? Exit 1 when any is closed.
+// `--report` publishes the result as a commit status on the promotion PR's head.
+import type { Command } from "commander";
+import { loadRepo } from "../config/load.js";
+import type { GateReport } from "../gates/index.js";
+import { closedReasons, gateReportFor } from "../gates/run.js";
+import { color, table } from "../output/format.js";
+import { contextFrom } from "./context.js";
+
+export function renderGateReport(report: GateReport): string {
+  const rows = report.gates.map((g) => [g.name, g.open ? "open" : "CLOSED", g.reason]);
+  const head = `gates for promoting ${report.from} → ${report.environment} (version ${report.version})`;
+  if (rows.length === 0) return `${head}\nno gates configured for ${report.environment}`;
+  const verdict = report.open
+    ? color.green(`all ${rows.length} gates open`)
+    : color.red(`${report.gates.filter((g) => !g.open).length} of ${rows.length} gates closed`);
+  return `${head}\n${table(["GATE", "STATE", "REASON"], rows)}\n${verdict}`;
+}
+
+export function register(program: Command): void {
+  program
+    .command("gate")
+    .description(
+      "evaluate the gates for promoting into <env> (about the environment before it); exit 1 when closed",
+    )
+    .argument("<env>", "the environment being promoted into, e.g. production")
+    .option(
+      "--report",
+      "publish the result as commit status ngx-release/gate-<env> on the promotion PR's head",
+    )
+    .option("--sha <sha>", "with --report: publish on this commit instead of the promotion PR's head")
+    .option("--dry-run", "with --report: show the status without publishing it")
+    .addHelpText(
+      "after",
+      `
+Gates (configured per environment in environments/promotion.yaml, about the previous environment):
+  synced-healthy    Argo CD Synced at the commit that carries the versions being promoted, and Healthy
+  rollout-complete  every Rollout finished its canary (not paused, not aborted, canary = stable)
+  soak              healthy for the configured soak time since its deployment succeeded
+  analysis          the analysis templates pass now (PROMETHEUS_URL)
+  not-rejected      the version has not been rejected by a rollback
+  backup-fresh      the target's last backup is younger than its RPO
+  freeze            no change-freeze window is active
+A gate that cannot be evaluated (Argo CD or Prometheus unreachable or not configured) is closed.
+Exit codes: 0 all open · 1 any closed · 2 bad input.
+
+Environment: ARGOCD_SERVER, ARGOCD_AUTH_TOKEN, PROMETHEUS_URL, GITHUB_TOKEN (ledger on GitHub).`,
+    )
+    .action(
+      async (envName: string, opts: { report?: boolean; sha?: string; dryRun?: boolean }, cmd: Command) => {
+        const ctx = contextFrom(cmd);
+        const repo = loadRepo(ctx.root);
+        const report = await gateReportFor(repo, envName, ctx.env);
+        let published: Record<string, unknown> | undefined;
+        if (opts.report) published = await publish(repo, report, ctx.env, opts, ctx.info);
+        if (ctx.json) ctx.printJson({ ...report, ...(published ? { published } : {}) });
+        else ctx.print(renderGateReport(report));
+        if (!report.open) {
+          process.stderr.write(`${color.red("gates closed:")} ${closedReasons(report).join(" | ")}\n`);
+          process.exitCode = 1;
+        }
+      },
+    );
+}
+
+async function publish(
+  repo: ReturnType<typeof loadRepo>,
+  report: GateReport,
+  env: NodeJS.ProcessEnv,
+  opts: { sha?: string; dryRun?: boolean },
+  info: (text: string) => void,
+): Promise<Record<string, unknown>> {
+  const context = `ngx-release/gate-${report.environment}`;
+  const closed = report.gates.filter((g) => !g.open);
+  const description = report.open
+    ? `all ${report.gates.length} gates open for ${report.version}`
+    : `${closed.length} closed: ${closed.map((g) => `${g.name}: ${g.reason}`).join("; ")}`;
+  const state = report.open ? "success" : "failure";
+  let sha = opts.sha;
+  let pr: number | undefined;
+  if (!sha) {
+    const { createForge } = await import("../adapters/forge-factory.js");
+    const forge = await createForge(env, repo);
+    const found = await forge.findOpenPullRequest(`promote/${report.environment}`, repo.config.baseBranch);
+    if (!found) {
+      info(
+        `no open promotion PR for ${report.environment} (head promote/${report.environment}): nothing to report on`,
+      );
+      return { context, state, description, sha: null };
+    }
+    sha = found.headSha;
+    pr = found.number;
+  }
+  const targetUrl =
+    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined;
+  const status = { sha, state, context, description, ...(targetUrl ? { targetUrl } : {}) } as const;
+  const { githubSettingsFromEnv } = await import("../adapters/github/octokit.js");
+  const settings = githubSettingsFromEnv(env, repo.config.repository);
+  if (!settings || opts.dryRun) {
+    info(
+      `${opts.dryRun ? "dry run" : "no GITHUB_TOKEN"}: would publish ${context}=${state} on ${sha.slice(0, 7)}: ${description}`,
+    );
+    return { ...status, ...(pr ? { pullRequest: pr } : {}), published: false };
+  }
+  const { publishCommitStatus } = await import("../adapters/github/ledger.js");
+  const delay = Number(env.NGX_GITHUB_RETRY_DELAY_MS);
+  await publishCommitStatus(
+    Number.isFinite(delay) && delay > 0 ? { ...settings, retryDelayMs: delay } : settings,
+    status,
+  );
+  info(`published ${context}=${state} on ${sha.slice(0, 7)}${pr ? ` (PR #${pr})` : ""}`);
+  return { ...status, ...(pr ? { pullRequest: pr } : {}), published: true };
+}

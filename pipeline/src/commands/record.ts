@@ -1,0 +1,77 @@
+// `ngx-release record <env>`: record in the deployment ledger what landed in <env> (the overlay's images
+// at HEAD) and how Argo CD says it is going. Workflows call it after a merge and while the rollout runs.
+import type { Command } from "commander";
+import { argoCdFromEnv } from "../adapters/argocd.js";
+import { environmentByName, loadRepo } from "../config/load.js";
+import { InputError } from "../errors.js";
+import { gitReader, headCommit } from "../ledger/git.js";
+import { openLedger } from "../ledger/open.js";
+import { recordEnvironment } from "../ledger/record.js";
+import { contextFrom } from "./context.js";
+
+export function register(program: Command): void {
+  program
+    .command("record")
+    .description(
+      "record what landed in <env> in the deployment ledger, with its state from Argo CD (idempotent)",
+    )
+    .argument("<env>", "environment name, e.g. staging")
+    .option("--ref <commit>", "the commit that landed (default: HEAD)")
+    .option("--dry-run", "show what would be recorded without writing")
+    .addHelpText(
+      "after",
+      `
+The deployment is the overlay's images at the commit; its state comes from Argo CD:
+Synced and Healthy at that commit → success (earlier successful deployments become inactive);
+Degraded or a failed sync there → failure; anything else → in_progress. Rerunning adds nothing
+unless the state changed. Ledger: GitHub Deployments with GITHUB_TOKEN, else .git/ngx-ledger.json.`,
+    )
+    .action(async (envName: string, opts: { ref?: string; dryRun?: boolean }, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const repo = loadRepo(ctx.root);
+      const env = environmentByName(repo, envName);
+      const git = gitReader(repo.root);
+      let sha: string;
+      if (opts.ref) {
+        const resolved = await git.resolve(opts.ref);
+        if (!resolved) throw new InputError(`--ref ${opts.ref}: no such commit in ${repo.root}`);
+        sha = resolved;
+      } else {
+        sha = await headCommit(repo.root);
+      }
+      const argocd = argoCdFromEnv(ctx.env, repo.config);
+      const ledger = await openLedger(repo, ctx.env);
+      const e = ctx.env;
+      const logUrl =
+        e.GITHUB_SERVER_URL && e.GITHUB_REPOSITORY && e.GITHUB_RUN_ID
+          ? `${e.GITHUB_SERVER_URL}/${e.GITHUB_REPOSITORY}/actions/runs/${e.GITHUB_RUN_ID}`
+          : undefined;
+      const last = repo.environments.at(-1)?.name;
+      const outcome = await recordEnvironment({
+        repo,
+        env,
+        ledger,
+        git,
+        sha,
+        ...(argocd ? { argocd } : {}),
+        ...(logUrl ? { logUrl } : {}),
+        dryRun: Boolean(opts.dryRun),
+        production: env.name === last,
+      });
+      if (ctx.json) {
+        ctx.printJson({ ledger: ledger.kind, ...outcome });
+        return;
+      }
+      const what = outcome.created ? "new deployment" : `deployment ${outcome.deploymentId}`;
+      const change = outcome.statusChanged
+        ? `${outcome.previousState ?? "none"} → ${outcome.state}`
+        : `${outcome.state} (unchanged)`;
+      ctx.print(
+        `${outcome.dryRun ? "[dry run] " : ""}${env.name}: ${what} of ${outcome.sha.slice(0, 7)} version ${outcome.version}: ${change}`,
+      );
+      ctx.print(`  ${outcome.description}`);
+      if (outcome.inactivated.length) ctx.print(`  marked inactive: ${outcome.inactivated.join(", ")}`);
+      if (outcome.argocd === "not configured")
+        ctx.info("Argo CD not configured (ARGOCD_SERVER): state not observed");
+    });
+}

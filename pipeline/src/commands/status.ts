@@ -1,0 +1,48 @@
+// `ngx-release status [<env>]`: versions, Argo CD sync/health, rollouts, last deployment, backup and
+// promotion PR per environment. Exit 3 when Argo CD is configured but could not be read.
+import type { Command } from "commander";
+import { argoCdFromEnv } from "../adapters/argocd.js";
+import { environmentByName, loadRepo } from "../config/load.js";
+import { nowFrom } from "../gates/run.js";
+import { backupChecker } from "../gates/runners.js";
+import { gitReader, headCommit } from "../ledger/git.js";
+import { openLedger } from "../ledger/open.js";
+import { collectStatus, renderStatus } from "../status/index.js";
+import { contextFrom } from "./context.js";
+
+export function register(program: Command): void {
+  program
+    .command("status")
+    .description("versions in Git, Argo CD sync/health, rollouts, last deployment, backups and promotion PRs")
+    .argument("[env]", "only this environment")
+    .addHelpText(
+      "after",
+      `
+Works without Argo CD (ARGOCD_SERVER unset: Git and the ledger only). Exit codes: 0 shown ·
+2 bad input · 3 Argo CD is configured but could not be read (the rest is still shown).`,
+    )
+    .action(async (envName: string | undefined, _opts: unknown, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const repo = loadRepo(ctx.root);
+      const envs = envName ? [environmentByName(repo, envName)] : repo.environments;
+      const argocd = argoCdFromEnv(ctx.env, repo.config);
+      const now = nowFrom(ctx.env);
+      const { createForge } = await import("../adapters/forge-factory.js");
+      const report = await collectStatus({
+        repo,
+        envs,
+        head: await headCommit(repo.root),
+        git: gitReader(repo.root),
+        ledger: await openLedger(repo, ctx.env),
+        ...(argocd ? { argocd } : {}),
+        forge: await createForge(ctx.env, repo),
+        backup: backupChecker(argocd, now),
+      });
+      if (ctx.json) ctx.printJson(report);
+      else ctx.print(renderStatus(report, now));
+      if (report.argocdUnreachable) {
+        process.stderr.write(`error: Argo CD at ${ctx.env.ARGOCD_SERVER} could not be read (see above)\n`);
+        process.exitCode = 3;
+      }
+    });
+}

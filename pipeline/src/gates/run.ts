@@ -1,0 +1,57 @@
+// Builds the gate inputs from the process environment (Argo CD, ledger, Prometheus) and evaluates the
+// gates of promoting into `target`. Used by `gate`, `status` and `promote`.
+import { argoCdFromEnv } from "../adapters/argocd.js";
+import { environmentByName, previousEnvironment, type Repo } from "../config/load.js";
+import { InputError } from "../errors.js";
+import { gitReader, headCommit } from "../ledger/git.js";
+import { openLedger } from "../ledger/open.js";
+import type { Ledger } from "../ledger/types.js";
+import { evaluateGates, type GateReport } from "./index.js";
+import { analysisRunner, backupChecker } from "./runners.js";
+
+/** "now" for gates: NGX_NOW (ISO-8601, for rehearsals and tests) or the clock */
+export function nowFrom(env: NodeJS.ProcessEnv): Date {
+  if (env.NGX_NOW) {
+    const t = Date.parse(env.NGX_NOW);
+    if (Number.isNaN(t))
+      throw new InputError(`NGX_NOW "${env.NGX_NOW}" is not an ISO-8601 time (e.g. 2026-11-26T10:00:00Z)`);
+    return new Date(t);
+  }
+  return new Date();
+}
+
+export async function gateReportFor(
+  repo: Repo,
+  targetName: string,
+  env: NodeJS.ProcessEnv,
+  options: { ledger?: Ledger; head?: string } = {},
+): Promise<GateReport> {
+  const target = environmentByName(repo, targetName);
+  const source = previousEnvironment(repo, target.name);
+  if (!source) {
+    throw new InputError(
+      `${target.name} is the first environment: nothing is promoted into it, so it has no gates (order: ${repo.environments
+        .map((e) => e.name)
+        .join(" → ")})`,
+    );
+  }
+  const now = nowFrom(env);
+  const argocd = argoCdFromEnv(env, repo.config);
+  return evaluateGates({
+    repo,
+    target,
+    source,
+    head: options.head ?? (await headCommit(repo.root)),
+    git: gitReader(repo.root),
+    ledger: options.ledger ?? (await openLedger(repo, env)),
+    ...(argocd ? { argocd } : {}),
+    analysis: analysisRunner(repo, env.PROMETHEUS_URL),
+    backup: backupChecker(argocd, now),
+    now,
+  });
+}
+
+/** one line per closed gate, for refusals */
+export function closedReasons(report: GateReport): string[] {
+  return report.gates.filter((g) => !g.open).map((g) => `${g.name}: ${g.reason}`);
+}
