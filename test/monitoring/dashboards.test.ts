@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parse, parseAllDocuments } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { findKustomize } from "../../pipeline/src/adapters/kustomize.js";
 import { substituteTemplateArgs } from "../../pipeline/src/manifests/promql.js";
 import {
@@ -19,6 +19,8 @@ import {
 const ROOT = resolve(import.meta.dirname, "../..");
 const MONITORING = join(ROOT, "environments/base/monitoring");
 const DASHBOARDS = join(MONITORING, "dashboards");
+/** Grafana's reference to the dashboard's datasource variable (a literal, not a JS template). */
+const DATASOURCE = { type: "prometheus", uid: "$" + "{datasource}" };
 
 interface Target {
   refId: string;
@@ -146,7 +148,7 @@ describe("Grafana dashboards", () => {
       for (const p of panels) {
         expect(p.targets?.length, `panel "${p.title}" has no query`).toBeGreaterThan(0);
         for (const t of p.targets ?? []) {
-          expect(t.datasource, `${p.title} ${t.refId}`).toEqual({ type: "prometheus", uid: "${datasource}" });
+          expect(t.datasource, `${p.title} ${t.refId}`).toEqual(DATASOURCE);
           expect(t.expr, `${p.title} ${t.refId}`).toBeTruthy();
         }
       }
