@@ -1,6 +1,7 @@
 // The GitHub Actions workflows: actionlint clean, pinned actions, least privilege, concurrency that
 // keeps promotions and rollbacks apart, timeouts, the triggers the release chain relies on, and
 // every `ngx-release` invocation checked against the CLI's own commander definition.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -90,6 +91,29 @@ describe("actionlint", () => {
     const results = await lint(broken, "broken.yaml");
     expect(results.map((r) => r.kind)).toContain("expression");
     expect(results.some((r) => /property "nothing" is not defined/.test(r.message))).toBe(true);
+  });
+});
+
+describe("shell scripts", () => {
+  // GitHub runs `run:` with `bash --noprofile --norc -eo pipefail {0}`; expressions become a word
+  const shellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
+
+  it.skipIf(!shellcheck).each(expected)("%s: every run: script is shellcheck clean", (file) => {
+    const problems: string[] = [];
+    for (const [id, job] of jobsOf(byFile(file))) {
+      (job.steps ?? []).forEach((step, index) => {
+        if (typeof step.run !== "string") return;
+        const script = `#!/bin/bash\nset -eo pipefail\n${step.run.replace(/\$\{\{[^}]*\}\}/g, "EXPR")}`;
+        // SC2129 (group several >> "$GITHUB_OUTPUT") is style only
+        const r = spawnSync("shellcheck", ["-s", "bash", "-e", "SC2129", "-f", "gcc", "-"], {
+          input: script,
+          encoding: "utf8",
+        });
+        if (r.status !== 0)
+          problems.push(`${file} ${id} step ${index + 1} (${step.name ?? step.uses}):\n${r.stdout}`);
+      });
+    }
+    expect(problems).toEqual([]);
   });
 });
 
@@ -191,10 +215,8 @@ describe("permissions", () => {
       const perms = job.permissions as Record<string, string>;
       const writes = Object.entries(perms).filter(([, v]) => v === "write");
       if (writes.length === 0) continue;
-      expect(
-        writes.map(([k]) => k),
-        `ci.yaml job ${id}`,
-      ).toEqual(["pull-requests"]);
+      for (const [scope] of writes)
+        expect(["pull-requests", "statuses"], `ci.yaml job ${id}`).toContain(scope);
       expect(
         (job.steps ?? []).some(
           (s) => s.uses?.startsWith("actions/checkout@") || /\bnpm\b|\bnpx\b/.test(s.run ?? ""),
@@ -274,6 +296,12 @@ describe("the release chain follows environments/promotion.yaml", () => {
   it("the environments promote.yaml records are those of the chain", () => {
     const script = byFile("promote.yaml").doc.jobs.changes?.steps?.find((s) => s.id === "changed")?.run ?? "";
     expect(/all="([^"]*)"/.exec(script)?.[1]).toBe(envNames.join(" "));
+  });
+
+  it("CI publishes the gate statuses of every environment promoted into (non-promotion PRs)", () => {
+    const script = byFile("ci.yaml").doc.jobs["gate-statuses"]?.steps?.[0]?.run ?? "";
+    expect(/for env in ([a-z ]+); do/.exec(script)?.[1]).toBe(envNames.slice(1).join(" "));
+    expect(script).toContain('context="ngx-release/gate-$2"');
   });
 
   it("the first environment is the one release.yaml writes (its GitHub environment)", () => {
