@@ -11,7 +11,10 @@ import { runCli } from "../helpers/cli.js";
 import { FakeServer } from "../helpers/fake-server.js";
 import { CONTRACT_ARGS, contractRollout, type FixtureRepo, fixtureRepo } from "./fixture-repo.js";
 
-const vector = (v: string) => ({ status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [1, v] }] } });
+const vector = (v: string) => ({
+  status: "success",
+  data: { resultType: "vector", result: [{ metric: {}, value: [1, v] }] },
+});
 
 describe("analyze rejects what Argo Rollouts could not run", () => {
   let repo: FixtureRepo | undefined;
@@ -68,12 +71,16 @@ describe("analyze rejects what Argo Rollouts could not run", () => {
     repo = fixtureRepo([contractRollout(), contractRollout({ name: "api-gateway" })]);
     const r = await run([]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/add --rollout <name> \((api-gateway, orchestrator|orchestrator, api-gateway)\)/);
+    expect(r.stderr).toMatch(
+      /add --rollout <name> \((api-gateway, orchestrator|orchestrator, api-gateway)\)/,
+    );
   });
 
   it("an unknown --rollout, a malformed --arg or hash, a missing PROMETHEUS_URL", async () => {
     repo = fixtureRepo();
-    expect((await run(["--rollout", "nope"])).stderr).toMatch(/--rollout nope: no such Rollout in production \(there are: orchestrator\)/);
+    expect((await run(["--rollout", "nope"])).stderr).toMatch(
+      /--rollout nope: no such Rollout in production \(there are: orchestrator\)/,
+    );
     await fake?.close();
     expect((await run(["--arg", "window"])).stderr).toMatch(/--arg "window": expected name=value/);
     await fake?.close();
@@ -94,7 +101,12 @@ describe("Prometheus adapter", () => {
 
   it("retries a 503 and decodes the vector, sending query and time as a form", async () => {
     fake = await FakeServer.start();
-    fake.expect("POST", "/api/v1/query", { status: 503, body: { status: "error", errorType: "unavailable", error: "overloaded" } }, 1);
+    fake.expect(
+      "POST",
+      "/api/v1/query",
+      { status: 503, body: { status: "error", errorType: "unavailable", error: "overloaded" } },
+      1,
+    );
     fake.expect("POST", "/api/v1/query", { body: vector("+Inf") }, 1);
     const prom = createPrometheus(fake.url, { backoffMs: 1 });
     const v = await prom.query("up", new Date(1_700_000_000_000));
@@ -113,7 +125,9 @@ describe("Prometheus adapter", () => {
       { status: 400, body: { status: "error", errorType: "bad_data", error: 'parse error: unexpected "}"' } },
       1,
     );
-    const err = await createPrometheus(fake.url, { backoffMs: 1 }).query("up{").catch((e: unknown) => e);
+    const err = await createPrometheus(fake.url, { backoffMs: 1 })
+      .query("up{")
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PrometheusQueryError);
     expect((err as Error).message).toMatch(/HTTP 400, bad_data\): parse error/);
     fake.verify();
@@ -122,7 +136,9 @@ describe("Prometheus adapter", () => {
   it("gives up after the attempts with a RemoteError carrying the status", async () => {
     fake = await FakeServer.start();
     fake.expect("POST", "/api/v1/query", { status: 502, body: "<html>bad gateway</html>" });
-    const err = await createPrometheus(fake.url, { backoffMs: 1, attempts: 3 }).query("up").catch((e: unknown) => e);
+    const err = await createPrometheus(fake.url, { backoffMs: 1, attempts: 3 })
+      .query("up")
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
     expect(err).toMatchObject({ status: 502, service: "Prometheus" });
     expect((err as Error).message).toMatch(/HTTP 502.*after 3 attempts/);

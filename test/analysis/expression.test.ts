@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   checkAnalysisExpression,
-  evaluateCondition,
   ExpressionError,
+  evaluateCondition,
   measurementVerdict,
 } from "../../pipeline/src/analysis/expression.js";
 
