@@ -78,10 +78,12 @@ describe("rollouts/ in this repository", () => {
     expect(text).not.toMatch(
       /WINDOW|MIN_REQUESTS|MAX_|INTERVAL|INITIAL_DELAY|PROMETHEUS_ADDRESS|AnalysisSettings/,
     );
-    const arg = (name: string, a: string) =>
-      (
-        templates.find((t) => t.metadata.name === name)?.spec as { args: { name: string; value?: string }[] }
-      ).args.find((x) => x.name === a)?.value;
+    const arg = (name: string, a: string) => {
+      const spec = templates.find((t) => t.metadata.name === name)?.spec as
+        | { args: { name: string; value?: string }[] }
+        | undefined;
+      return spec?.args.find((x) => x.name === a)?.value;
+    };
     expect(arg("ngx-error-rate", "max-error-ratio")).toBe(settings.errorRate.max);
     expect(arg("ngx-latency-p95", "max-p95-seconds")).toBe(settings.latencyP95.maxSeconds);
     for (const t of templates) {
