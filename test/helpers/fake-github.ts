@@ -309,7 +309,7 @@ export class FakeGitHub {
         link(last, "last");
       }
       return {
-        headers: links.length ? { link: links.join(", ") } : {},
+        headers: (links.length ? { link: links.join(", ") } : {}) as Record<string, string>,
         body: all.slice((page - 1) * perPage, page * perPage).map((p) => this.pullJson(p)),
       };
     });

@@ -272,7 +272,11 @@ export class LocalGitForge implements Forge {
     return Promise.all(open.map(async (p) => this.strip(await this.refresh(p))));
   }
 
-  async createPullRequest(input: PullRequestInput): Promise<{ pr: PullRequest; existed: boolean }> {
+  createPullRequest(input: PullRequestInput): Promise<{ pr: PullRequest; existed: boolean }> {
+    return this.locked(() => this.createUnlocked(input));
+  }
+
+  private async createUnlocked(input: PullRequestInput): Promise<{ pr: PullRequest; existed: boolean }> {
     const store = await this.load();
     const existing = store.pulls.find((x) => x.state === "open" && x.head === input.head);
     if (existing) return { pr: this.strip(await this.refresh(existing)), existed: true };
@@ -296,7 +300,31 @@ export class LocalGitForge implements Forge {
     return { pr: this.strip(record), existed: false };
   }
 
-  private async edit(number: number, fn: (p: PullRecord) => PullRecord): Promise<PullRecord> {
+  /** serialises read-modify-write of the record file between processes (mkdir is atomic) */
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = `${await this.storePath()}.lock`;
+    await mkdir(dirname(lock), { recursive: true });
+    for (let i = 0; ; i++) {
+      try {
+        await mkdir(lock);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST" || i > 200) throw e;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      await rm(lock, { recursive: true, force: true });
+    }
+  }
+
+  private edit(number: number, fn: (p: PullRecord) => PullRecord): Promise<PullRecord> {
+    return this.locked(() => this.editUnlocked(number, fn));
+  }
+
+  private async editUnlocked(number: number, fn: (p: PullRecord) => PullRecord): Promise<PullRecord> {
     const store = await this.load();
     const i = store.pulls.findIndex((x) => x.number === number);
     const found = store.pulls[i];

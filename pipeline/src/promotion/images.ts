@@ -145,43 +145,122 @@ export function setImages(
       },
     );
   }
-  const splices: { start: number; end: number; text: string }[] = [];
-  let structural = false;
+  const edits: Edit[] = [];
+  let fallback = false;
   for (const image of images) {
     const item = seq.items.find((it) => isMap(it) && it.get("name") === image.name);
     if (!isMap(item)) {
       seq.add(doc.createNode(Object.fromEntries(Object.entries(image).filter(([, v]) => v !== undefined))));
-      structural = true;
+      const edit = appendItem(content, seq, image);
+      if (edit) edits.push(edit);
+      else fallback = true;
       continue;
     }
     for (const key of FIELDS) {
       const want = image[key];
-      const node = item.get(key, true);
+      const pair = item.items.find((p) => isScalar(p.key) && p.key.value === key);
+      const node = pair?.value;
       if (want === undefined) {
-        if (node !== undefined) {
+        if (pair) {
+          const edit = removeLine(content, pair.key as Ranged, node as Ranged);
+          if (edit) edits.push(edit);
+          else fallback = true;
           item.delete(key);
-          structural = true;
         }
         continue;
       }
       if (isScalar(node) && node.range && String(node.value) === want) continue;
       if (isScalar(node) && node.range) {
-        splices.push({ start: node.range[0], end: node.range[1], text: scalarText(want, node.type) });
+        edits.push({ start: node.range[0], end: node.range[1], text: scalarText(want, node.type) });
         node.value = want;
       } else {
+        const edit = pair ? undefined : appendField(content, item, key, want);
+        if (edit) edits.push(edit);
+        else fallback = true;
         item.set(key, want);
-        structural = true;
       }
     }
   }
-  if (structural) {
-    const indentSeq = !/^images:[ \t]*(?:#.*)?\r?\n-/m.test(content);
+  if (fallback) {
+    // flow-style or unusual layout: let the yaml library write the file (comments still kept)
+    const indentSeq = !/^images:[ \t]*(?:#.*)?\r?\n(?:[ \t]*#.*\r?\n)*-/m.test(content);
     return doc.toString({ indentSeq, lineWidth: 0 });
   }
   let out = content;
-  for (const s of splices.sort((a, b) => b.start - a.start))
-    out = out.slice(0, s.start) + s.text + out.slice(s.end);
+  for (const e of edits.sort((a, b) => b.start - a.start))
+    out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
+}
+
+interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+type Ranged = { range?: [number, number, number] | null } | null | undefined;
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf("\n", offset - 1) + 1;
+}
+
+function lineEnd(text: string, offset: number): number {
+  const i = text.indexOf("\n", offset);
+  return i < 0 ? text.length : i + 1;
+}
+
+/** the key's column when it starts its line (after "- " for the first key of an item), else undefined */
+function keyColumn(text: string, key: Ranged): number | undefined {
+  if (!key?.range) return undefined;
+  const start = lineStart(text, key.range[0]);
+  const before = text.slice(start, key.range[0]);
+  return /^[ \t]*(?:-[ \t]+)?$/.test(before) ? key.range[0] - start : undefined;
+}
+
+function removeLine(text: string, key: Ranged, value: Ranged): Edit | undefined {
+  if (!key?.range || !value?.range) return undefined;
+  const start = lineStart(text, key.range[0]);
+  if (!/^[ \t]*$/.test(text.slice(start, key.range[0]))) return undefined; // key shares the "- " line
+  return { start, end: lineEnd(text, Math.max(value.range[1] - 1, key.range[0])), text: "" };
+}
+
+function lastValueEnd(item: { items: { key: unknown; value: unknown }[] }): number | undefined {
+  const last = item.items.at(-1);
+  const r = (last?.value as Ranged)?.range ?? (last?.key as Ranged)?.range;
+  return r ? r[1] : undefined;
+}
+
+function insertAt(text: string, at: number, line: string): Edit {
+  const needsNewline = at === text.length && !text.endsWith("\n");
+  return { start: at, end: at, text: `${needsNewline ? "\n" : ""}${line}\n` };
+}
+
+function appendField(
+  text: string,
+  item: { items: { key: unknown; value: unknown }[]; flow?: boolean },
+  key: string,
+  value: string,
+): Edit | undefined {
+  if (item.flow) return undefined;
+  const first = item.items[0]?.key as Ranged;
+  const col = keyColumn(text, first);
+  const end = lastValueEnd(item);
+  if (col === undefined || end === undefined) return undefined;
+  return insertAt(text, lineEnd(text, end - 1), `${" ".repeat(col)}${key}: ${scalarText(value, "PLAIN")}`);
+}
+
+function appendItem(text: string, seq: { items: unknown[]; flow?: boolean }, image: ImageEntry): Edit | undefined {
+  if (seq.flow) return undefined;
+  const items = seq.items.slice(0, -1) as ({ items?: { key: unknown }[]; flow?: boolean } & Ranged)[];
+  const block = items.find((it) => it?.items && !it.flow);
+  const col = keyColumn(text, block?.items?.[0]?.key as Ranged);
+  const end = items.at(-1)?.range?.[1];
+  if (col === undefined || col < 2 || end === undefined) return undefined;
+  const pad = " ".repeat(col);
+  const lines = (["name", ...FIELDS] as const)
+    .filter((k) => image[k] !== undefined)
+    .map((k, i) => `${i === 0 ? `${" ".repeat(col - 2)}- ` : pad}${k}: ${scalarText(image[k] as string, "PLAIN")}`);
+  return insertAt(text, lineEnd(text, end - 1), lines.join("\n"));
 }
 
 function scalarText(value: string, type: string | undefined): string {

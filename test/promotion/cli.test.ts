@@ -1,0 +1,146 @@
+// The built CLI as a process: exit codes, --json, --dry-run, refusals writing nothing, GitHub via
+// GITHUB_API_URL pointing at the fake.
+import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
+import { checkout, DEFAULT_COMPONENTS, fixtureFiles, git, gitRepo, pinned, uniform } from "./fixture.js";
+
+const files = () => fixtureFiles({ dev: uniform(DEFAULT_COMPONENTS, pinned("1.1.0")) });
+const REF = `us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator:1.3.0@sha256:${"c".repeat(64)}`;
+
+function refs(dir: string): string {
+  return git(dir, "for-each-ref", "--format=%(refname) %(objectname)");
+}
+
+describe("ngx-release promote / release (local forge)", () => {
+  it("promote --json: opens the branch and PR; a rerun reports unchanged", async () => {
+    const dir = gitRepo(files());
+    const r = await runCli(["promote", "dev", "staging", "--json"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
+      status: "written",
+      environment: "staging",
+      branch: "promote/staging",
+      forge: "local",
+      commit: { status: "created" },
+      pullRequest: {
+        number: 1,
+        status: "created",
+        title: "Promote staging: api-gateway 1.1.0, orchestrator 1.1.0",
+      },
+    });
+    expect(out.changes).toHaveLength(2);
+    expect(out.changes[0].to).toMatch(/api-gateway:1\.1\.0@sha256:/);
+    const again = JSON.parse((await runCli(["promote", "dev", "staging", "--json"], { cwd: dir })).stdout);
+    expect(again).toMatchObject({
+      commit: { status: "unchanged" },
+      pullRequest: { number: 1, status: "unchanged" },
+    });
+  });
+
+  it("promote prints the PR text for people without a token", async () => {
+    const dir = gitRepo(files());
+    const r = await runCli(["promote", "dev", "staging"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("pull request #1 created");
+    expect(r.stdout).toContain("--- pull request text (labels: promotion, env:staging) ---");
+    expect(r.stdout).toContain("### Rendered diff of staging");
+  });
+
+  it("--dry-run writes nothing and shows the PR body", async () => {
+    const dir = gitRepo(files());
+    const before = refs(dir);
+    const r = await runCli(["promote", "dev", "staging", "--dry-run"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("--dry-run: nothing written");
+    expect(r.stdout).toContain("| orchestrator | 1.0.0 | **1.1.0** |");
+    expect(refs(dir)).toBe(before);
+  });
+
+  it("nothing to promote → exit 0 and no branch", async () => {
+    const dir = gitRepo(fixtureFiles());
+    const before = refs(dir);
+    const r = await runCli(["promote", "dev", "staging"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("nothing to promote: staging already has the images of dev");
+    expect(refs(dir)).toBe(before);
+  });
+
+  it.each([
+    [["promote", "dev", "qa"], /unknown environment "qa" \(valid: dev, staging, production\)/],
+    [["promote", "staging", "dev"], /refusing to promote backwards from staging to dev/],
+    [["promote", "dev", "production"], /skips staging/],
+    [
+      ["release", "--image", "orchestrator=orchestrator:1.3.0"],
+      /--image orchestrator: "orchestrator" does not name a registry/,
+    ],
+    [
+      ["release", "--image", `billing=${REF}`],
+      /unknown component "billing" \(valid, .*: api-gateway, orchestrator\)/,
+    ],
+    [["release", "--image", "no-equals-sign"], /expected <component>=<image-ref>/],
+  ])("%j → exit 2, clear message, nothing written", async (args, message) => {
+    const dir = gitRepo(files());
+    const before = refs(dir);
+    const r = await runCli(args, { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(refs(dir)).toBe(before);
+  });
+
+  it("release commits to dev directly (write: commit)", async () => {
+    const dir = gitRepo(files());
+    const r = await runCli(["release", "--image", `orchestrator=${REF}`, "--json"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      branch: "main",
+      commit: { status: "updated" },
+      pullRequest: null,
+    });
+    expect(git(dir, "log", "-1", "--format=%s")).toBe("Release dev: orchestrator 1.3.0");
+  });
+});
+
+describe("ngx-release promote on GitHub (fake)", () => {
+  let gh: FakeGitHub | undefined;
+  afterEach(async () => {
+    gh?.server.verify();
+    await gh?.server.close();
+  });
+
+  it("--json returns the PR number and URL", async () => {
+    gh = await FakeGitHub.start();
+    gh.push("main", files());
+    const r = await runCli(["promote", "dev", "staging", "--json"], {
+      cwd: checkout(files()),
+      env: gh.env(),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      forge: "github",
+      pullRequest: { number: 1, url: "https://github.example.test/acme/delivery/pull/1", status: "created" },
+    });
+    expect(gh.openPulls()[0]?.labels).toEqual(["promotion", "env:staging"]);
+  });
+
+  it("a token without contents:write → exit 3 with the permission named; no branch", async () => {
+    gh = await FakeGitHub.start();
+    gh.push("main", files());
+    gh.readOnly = true;
+    const r = await runCli(["promote", "dev", "staging"], { cwd: checkout(files()), env: gh.env() });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/GitHub: creating the tree failed \(HTTP 403\): Resource not accessible/);
+    expect(r.stderr).toMatch(/hint: .*contents:write/);
+    expect(gh.branch("promote/staging")).toBeUndefined();
+  });
+
+  it("malformed overlay YAML on main → exit 2 and no request that writes", async () => {
+    gh = await FakeGitHub.start();
+    gh.push("main", { ...files(), "environments/staging/kustomization.yaml": "images:\n  - name: [\n" });
+    const r = await runCli(["promote", "dev", "staging"], { cwd: checkout(files()), env: gh.env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/environments\/staging\/kustomization.yaml: invalid YAML/);
+    expect(gh.writes()).toHaveLength(0);
+  });
+});
