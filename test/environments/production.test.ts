@@ -189,6 +189,7 @@ describe("production: figures of the production configuration", () => {
     expect(dump).toContain("ngx_agents/${day}/ngx_agents-${stamp}.dump");
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell variables of the job's script
     expect(pod.containers[0].command.join(" ")).toContain("gs://${BACKUP_BUCKET}/");
+    expect(pod.containers[0].command.join(" ")).toContain("> /dev/termination-log");
     expect(r.get("ConfigMap", "ngx-agents-config").data.BACKUP_BUCKET).toBe("ngx-agents-backups-production");
   });
 
