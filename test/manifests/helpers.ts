@@ -11,6 +11,7 @@ export function clone<T>(v: T): T {
 }
 
 /** A Deployment that passes every policy (restricted profile, resources, probes, digest). */
+// biome-ignore lint/suspicious/noExplicitAny: a test builder whose spec tests mutate freely
 export function deployment(name = "web"): K8sObject & { spec: any } {
   return {
     apiVersion: "apps/v1",

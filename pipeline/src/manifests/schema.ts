@@ -5,7 +5,9 @@
 // an object whose keys the validator read by name but never read itself is unknown. Objects whose keys
 // the validator enumerates (maps such as labels, additionalProperties) and objects it never looks into
 // (x-kubernetes-preserve-unknown-fields, embedded raw objects) accept any key.
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { type Finding, type FindingSite, finding, pointerToPath } from "./findings.js";
 import { type K8sObject, objectRef } from "./render.js";
 
@@ -113,15 +115,96 @@ interface ModelClass {
   prototype: { validate(): void } & Record<symbol, unknown>;
 }
 
-const models = new Map<string, ModelClass | null>();
+/** Validates `this` (the tracked object) and throws an error carrying ajv `errors` when invalid. */
+type Validator = (data: object) => void;
 
-function model(apiVersion: string, kind: string): ModelClass | undefined {
+const validators = new Map<string, Validator | null>();
+
+function validator(apiVersion: string, kind: string): Validator | undefined {
   const key = `${apiVersion}/${kind}`;
-  if (!models.has(key)) {
+  if (!validators.has(key)) {
     const path = modulePath(apiVersion, kind);
-    models.set(key, path ? ((require(path) as Record<string, ModelClass>)[kind] ?? null) : null);
+    const M = path ? (require(path) as Record<string, ModelClass>)[kind] : undefined;
+    validators.set(key, M && path ? load(M, path) : null);
   }
-  return models.get(key) ?? undefined;
+  return validators.get(key) ?? undefined;
+}
+
+function load(M: ModelClass, path: string): Validator {
+  const symbols = Object.getOwnPropertySymbols(M.prototype);
+  const id = symbols.map((s) => M.prototype[s]).find((v): v is string => typeof v === "string");
+  const addSchema = symbols.map((s) => M.prototype[s]).find((v): v is () => void => typeof v === "function");
+  // Models built on @kubernetes-models/base 5 carry precompiled validators: call them as they are.
+  if (!id || !addSchema) return (data) => M.prototype.validate.call(data);
+  // Models on base 4 (argo-rollouts 0.3) compile their JSON schema with ajv on first use, which takes
+  // seconds for pod-template-sized schemas: compile once with ajv's standalone output and cache the code.
+  return legacy(path, id, addSchema);
+}
+
+function legacy(path: string, id: string, addSchema: () => void): Validator {
+  const modelFile = require.resolve(path);
+  const pkg = require(`${path.split("/").slice(0, 2).join("/")}/package.json`) as {
+    name: string;
+    version: string;
+  };
+  const cacheDir = join(
+    modelFile.slice(0, modelFile.lastIndexOf("/node_modules/") + 14),
+    ".cache",
+    "ngx-release",
+  );
+  const cacheFile = join(cacheDir, `${pkg.name.replace("/", "+")}@${pkg.version}+${id}.cjs`);
+  const compiled = existsSync(cacheFile) ? tryRequire(cacheFile) : undefined;
+  const fn = compiled ?? compileLegacy(modelFile, id, addSchema, cacheFile);
+  return (data) => {
+    if (!fn(data)) throw Object.assign(new Error(`invalid ${id}`), { errors: fn.errors ?? [] });
+  };
+}
+
+type CompiledFn = ((data: unknown) => boolean) & { errors?: unknown[] | null };
+
+function tryRequire(file: string): CompiledFn | undefined {
+  try {
+    const mod = require(file) as CompiledFn | { default: CompiledFn };
+    return typeof mod === "function" ? mod : mod.default;
+  } catch {
+    return undefined;
+  }
+}
+
+function compileLegacy(modelFile: string, id: string, addSchema: () => void, cacheFile: string): CompiledFn {
+  // capture the JSON schemas the model registers with its own @kubernetes-models/validate
+  const registry = createRequire(modelFile)("@kubernetes-models/validate") as {
+    register: (id: string, schema: object) => void;
+  };
+  const original = registry.register;
+  const schemas = new Map<string, object>();
+  registry.register = (sid, schema) => void schemas.set(sid, schema);
+  try {
+    addSchema();
+  } finally {
+    registry.register = original;
+  }
+  const Ajv = (require("ajv") as { default: new (o: object) => AjvInstance }).default;
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { source: true } });
+  for (const [sid, schema] of schemas) if (sid !== id) ajv.addSchema(schema, sid);
+  const main = schemas.get(id);
+  if (!main) throw new Error(`schema ${id} was not registered by its model`);
+  const fn = ajv.compile(main) as CompiledFn;
+  try {
+    const standalone = require("ajv/dist/standalone") as { default: (a: AjvInstance, f: unknown) => string };
+    mkdirSync(dirname(cacheFile), { recursive: true });
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, standalone.default(ajv, fn));
+    renameSync(tmp, cacheFile);
+  } catch {
+    // a read-only node_modules only costs the compile time again next run
+  }
+  return fn;
+}
+
+interface AjvInstance {
+  addSchema(schema: object, key: string): unknown;
+  compile(schema: object): unknown;
 }
 
 interface Tracker {
@@ -131,7 +214,7 @@ interface Tracker {
   readonly enumerated: Set<string>;
 }
 
-function tracked(root: object, proto: object, t: Tracker): object {
+function tracked(root: object, t: Tracker): object {
   const cache = new WeakMap<object, object>();
   const wrap = (value: unknown, pointer: string): unknown => {
     if (value === null || typeof value !== "object") return value;
@@ -139,9 +222,7 @@ function tracked(root: object, proto: object, t: Tracker): object {
     if (hit) return hit;
     const proxy = new Proxy(value, {
       get(target, key, receiver) {
-        // models built on @kubernetes-models/base 4 keep their schema id on the prototype
-        if (typeof key === "symbol")
-          return pointer === "" ? Reflect.get(proto, key) : Reflect.get(target, key);
+        if (typeof key === "symbol") return Reflect.get(target, key);
         const keys = t.read.get(pointer) ?? new Set<string>();
         t.read.set(pointer, keys);
         keys.add(key);
@@ -227,8 +308,8 @@ export function checkSchema(env: string, o: K8sObject, options: SchemaOptions = 
       ),
     ];
   }
-  const M = model(o.apiVersion, o.kind);
-  if (!M) {
+  const validate = validator(o.apiVersion, o.kind);
+  if (!validate) {
     const allowed = options.allowKinds ?? [];
     if (allowed.includes(o.kind) || allowed.includes(`${o.apiVersion}/${o.kind}`)) return [];
     return [
@@ -243,8 +324,10 @@ export function checkSchema(env: string, o: K8sObject, options: SchemaOptions = 
   }
   const t: Tracker = { read: new Map(), enumerated: new Set() };
   const out: Finding[] = [];
+  // an aliased apiVersion is checked as the version whose schema it shares
+  const subject = ALIASES[o.apiVersion] ? { ...o, apiVersion: ALIASES[o.apiVersion] } : o;
   try {
-    M.prototype.validate.call(tracked(o, M.prototype, t));
+    validate(tracked(subject, t));
   } catch (e) {
     const errors = (e as { errors?: AjvError[] }).errors;
     if (!Array.isArray(errors)) throw e;
@@ -252,6 +335,8 @@ export function checkSchema(env: string, o: K8sObject, options: SchemaOptions = 
     for (const err of errors) {
       // oneOf/anyOf summaries repeat what their branches said
       if (err.keyword === "oneOf" || err.keyword === "anyOf" || err.keyword === "if") continue;
+      // the null branch of "oneOf: [{$ref: …}, {type: null}]" (nullable references)
+      if (err.keyword === "type" && err.params?.type === "null") continue;
       const path = pointerToPath(err.instancePath ?? err.dataPath ?? "");
       const message = describe(err);
       const key = `${path} ${message}`;
@@ -269,7 +354,7 @@ export function checkSchema(env: string, o: K8sObject, options: SchemaOptions = 
     }
   }
   const unknown: string[] = [];
-  unknownFields(o, "", t, unknown);
+  unknownFields(subject, "", t, unknown);
   for (const pointer of unknown) {
     const path = pointerToPath(pointer);
     const field = path.split(/[.[]/).pop() ?? path;
