@@ -54,8 +54,9 @@ beforeAll(async () => {
   const rules = parseAllDocuments(rendered)
     .map((d) => d.toJS() as { kind?: string; spec?: { groups?: Group[] } })
     .filter((o) => o.kind === "PrometheusRule");
-  expect(rules).toHaveLength(1);
-  groups = rules[0]?.spec?.groups ?? [];
+  // ngx-agents-alerts and ngx-agents-backup-rpo: promtool sees all their groups in one file
+  expect(rules).toHaveLength(2);
+  groups = rules.flatMap((r) => r.spec?.groups ?? []);
   work = mkdtempSync(join(tmpdir(), "ngx-rules-"));
   writeFileSync(join(work, "rules.yaml"), stringify({ groups }));
   for (const f of unitTestFiles()) copyFileSync(join(TESTS_DIR, f), join(work, f));
@@ -72,7 +73,7 @@ const alert = (name: string) => {
   return a;
 };
 
-describe("PrometheusRule ngx-agents-alerts", () => {
+describe("PrometheusRules ngx-agents-alerts and ngx-agents-backup-rpo", () => {
   it("passes promtool check rules", async () => {
     const r = await promtool(["check", "rules", "rules.yaml"]);
     expect(r.output).toContain("SUCCESS");
