@@ -224,6 +224,45 @@ export function commonChecks(x: EnvExpectations): () => Rendered {
       }
     });
 
+    it("exposes only the API gateway, over HTTPS with a managed certificate on the environment's host", () => {
+      const host =
+        x.env === "production" ? "api.ngx-agents.example.com" : `api.${x.env}.ngx-agents.example.com`;
+      const ingresses = r.all("Ingress");
+      expect(ingresses.map((i) => i.metadata.name)).toEqual(["api-gateway"]);
+      const ing = ingresses[0] as Obj;
+      expect(ing.metadata.annotations).toMatchObject({
+        "kubernetes.io/ingress.class": "gce",
+        "kubernetes.io/ingress.global-static-ip-name": `ngx-agents-api-${x.env}`,
+        "networking.gke.io/managed-certificates": "api-gateway",
+        "networking.gke.io/v1beta1.FrontendConfig": "api-gateway",
+      });
+      expect(ing.spec.rules).toEqual([
+        {
+          host,
+          http: {
+            paths: [
+              {
+                path: "/",
+                pathType: "Prefix",
+                backend: { service: { name: "api-gateway", port: { name: "http" } } },
+              },
+            ],
+          },
+        },
+      ]);
+      expect(r.get("ManagedCertificate", "api-gateway").spec.domains).toEqual([host]);
+      expect(r.get("FrontendConfig", "api-gateway").spec.redirectToHttps.enabled).toBe(true);
+      const svc = r.get("Service", "api-gateway");
+      expect(svc.metadata.annotations["cloud.google.com/neg"]).toBe('{"ingress": true}');
+      expect(r.get("BackendConfig", "api-gateway").spec.healthCheck).toMatchObject({
+        requestPath: "/readyz",
+        port: 8080,
+      });
+      for (const s of r.all("Service")) {
+        expect(s.spec.type ?? "ClusterIP", s.metadata.name).toBe("ClusterIP");
+      }
+    });
+
     it("reaches Cloud SQL from agent-services through the Auth Proxy native sidecar with IAM login", () => {
       const spec = r.get("Rollout", "agent-services").spec.template.spec;
       const proxy = spec.initContainers[0];
