@@ -92,6 +92,10 @@ function contract(name: string, open: () => Promise<Ledger>) {
       expect(found[0]?.reason).toContain("error rate 7%");
       expect(found[0]?.reason).toContain("in staging");
       expect(await lookup.findRejected("production", V2)).toEqual([]);
+      // promotion passes only the changed images: a subset of the rejected release is refused too
+      expect(await lookup.findRejected("production", [V1[0] as ImageEntry])).toHaveLength(1);
+      // an image that was not part of it is not
+      expect(await lookup.findRejected("production", [V2[0] as ImageEntry])).toEqual([]);
       expect((await listRejected(ledger)).map((r) => r.version)).toEqual([versionOf(V1)]);
       await ledger.unreject({ version: versionOf(V1), reason: "false alarm: Prometheus scrape gap" });
       expect(await lookup.findRejected("production", V1)).toEqual([]);
