@@ -69,7 +69,15 @@ describe("metric catalogue", () => {
   it("is well formed: unique names, known sources, the contract's metrics present", () => {
     const names = catalogue.metrics.map((m) => m.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const m of catalogue.metrics) expect(Object.keys(catalogue.sources), m.name).toContain(m.source);
+    const components = ["api-gateway", "orchestrator", "agent-services", "a2a-server", "vertex-ai-client"];
+    for (const m of catalogue.metrics) {
+      expect(Object.keys(catalogue.sources), m.name).toContain(m.source);
+      // an app metric says which components expose it, by their contract names
+      if (m.source === "app") expect(m.exposedBy?.length, m.name).toBeGreaterThan(0);
+      for (const c of m.exposedBy ?? []) expect(components, m.name).toContain(c);
+      for (const label of Object.keys(m.values ?? {}))
+        expect(m.labels, `${m.name} values.${label}`).toContain(label);
+    }
     for (const required of [
       "http_requests_total",
       "http_request_duration_seconds",

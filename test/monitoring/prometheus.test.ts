@@ -522,6 +522,18 @@ describe("dashboard queries on a real Prometheus", () => {
     expect(cases.length).toBeGreaterThan(40);
   });
 
+  it("traffic share panel splits orchestrator requests 88/12 between stable and canary, as the fixture does", async () => {
+    const share = cases.find((c) => c.where.includes("Traffic share by pod template hash"));
+    expect(share).toBeDefined();
+    const result = await query(interpolate(share?.expr as string));
+    const orchestrator = Object.fromEntries(
+      result
+        .filter((r) => r.metric.app === "orchestrator")
+        .map((r) => [r.metric.rollouts_pod_template_hash, Math.round(Number(r.value[1]) * 1000) / 1000]),
+    );
+    expect(orchestrator).toEqual({ "5d8f7c9b4": 0.88, "7f6e5d4c3": 0.12 });
+  });
+
   it.each(cases)("$where returns data", async ({ expr }) => {
     const result = await query(interpolate(expr));
     expect(result.length).toBeGreaterThan(0);
