@@ -1,0 +1,396 @@
+// The workflows' own shell steps, run here with bash as GitHub runs them (`bash --noprofile --norc
+// -eo pipefail`): which environments a push changed, whether production has something to promote,
+// the gate statuses CI publishes, and the one rendered-diff comment. GitHub is a fake `gh` that
+// answers `gh api` from fixtures and logs every call.
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readWorkflows, type Step } from "./workflow-checks.js";
+
+const root = join(import.meta.dirname, "..", "..");
+const workflows = readWorkflows(join(root, ".github", "workflows"));
+const scratch = mkdtempSync(join(tmpdir(), "ngx-workflow-scripts-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function step(file: string, job: string, pick: (s: Step) => boolean): string {
+  const wf = workflows.find((w) => w.file === file);
+  const found = wf?.doc.jobs[job]?.steps?.find(pick);
+  if (typeof found?.run !== "string") throw new Error(`${file} job ${job}: step not found`);
+  return found.run;
+}
+
+let counter = 0;
+function fresh(name: string): string {
+  counter += 1;
+  const dir = join(scratch, `${counter}-${name}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+interface Ran {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly output: Record<string, string>;
+  readonly gh: { method: string; endpoint: string; headers: string[]; fields: Record<string, string> }[];
+}
+
+/** Runs one step's script in `cwd` with the given environment; `routes` answer the fake gh. */
+function run(
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+  routes: Record<string, unknown> = {},
+): Ran {
+  const dir = fresh("run");
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  const ghPath = join(bin, "gh");
+  writeFileSync(
+    ghPath,
+    `#!/bin/sh\nexec "${process.execPath}" "${join(import.meta.dirname, "fake-gh.mjs")}" "$@"\n`,
+  );
+  chmodSync(ghPath, 0o755);
+  const files = {
+    script: join(dir, "step.sh"),
+    output: join(dir, "github_output"),
+    log: join(dir, "gh.log"),
+    routes: join(dir, "routes.json"),
+  };
+  writeFileSync(files.script, script);
+  writeFileSync(files.output, "");
+  writeFileSync(files.log, "");
+  writeFileSync(files.routes, JSON.stringify(routes));
+  const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", files.script], {
+    cwd,
+    encoding: "utf8",
+    env: {
+      PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+      HOME: dir,
+      GITHUB_OUTPUT: files.output,
+      GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
+      GH_FAKE_LOG: files.log,
+      GH_FAKE_ROUTES: files.routes,
+      ...env,
+    },
+  });
+  const output = Object.fromEntries(
+    readFileSync(files.output, "utf8")
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+  const gh = readFileSync(files.log, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, output, gh };
+}
+
+function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+    },
+  });
+  if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function write(dir: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+}
+
+const overlay = (digest: string, extra = "") =>
+  `resources:\n  - ../base\nnamespace: ngx-agents\n${extra}images:\n  - name: ngx/orchestrator\n    newName: us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator\n    digest: sha256:${digest.repeat(64)}\npatches:\n  - path: resources.patch.yaml\n`;
+
+describe("promote.yaml: which environments a push changed", () => {
+  const script = step("promote.yaml", "changes", (s) => s.id === "changed");
+  const repo = fresh("repo");
+  git(repo, "init", "-q", "-b", "main");
+  write(repo, {
+    "environments/promotion.yaml": "environments: []\n",
+    "environments/base/orchestrator/rollout.yaml": "a: 1\n",
+    "environments/dev/kustomization.yaml": "a: 1\n",
+    "environments/staging/kustomization.yaml": "a: 1\n",
+    "environments/production/kustomization.yaml": "a: 1\n",
+    "README.md": "x\n",
+  });
+  git(repo, "add", "-A");
+  git(repo, "commit", "-q", "-m", "one");
+  const first = git(repo, "rev-parse", "HEAD");
+
+  const commit = (files: Record<string, string>): [string, string] => {
+    const before = git(repo, "rev-parse", "HEAD");
+    write(repo, files);
+    git(repo, "add", "-A");
+    git(repo, "commit", "-q", "-m", "change");
+    return [before, git(repo, "rev-parse", "HEAD")];
+  };
+  const changed = (event: string, before: string, sha: string) =>
+    run(script, repo, { EVENT: event, BEFORE: before, GITHUB_SHA: sha });
+
+  it("a merge of a staging overlay records staging only", () => {
+    const [before, sha] = commit({ "environments/staging/kustomization.yaml": "a: 2\n" });
+    const r = changed("push", before, sha);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.output.environments).toBe('["staging"]');
+  });
+
+  it("a change to the base (or rollouts/) records every environment", () => {
+    const [before, sha] = commit({ "environments/base/orchestrator/rollout.yaml": "a: 2\n" });
+    expect(changed("push", before, sha).output.environments).toBe('["dev","staging","production"]');
+    const [b2, s2] = commit({ "rollouts/canary/production/steps.yaml": "x: 1\n" });
+    expect(changed("push", b2, s2).output.environments).toBe('["dev","staging","production"]');
+  });
+
+  it("a change outside environments/ and rollouts/ records nothing", () => {
+    const [before, sha] = commit({ "README.md": "y\n" });
+    expect(changed("push", before, sha).output.environments).toBe("[]");
+  });
+
+  it("the schedule, a first push (before = 000…) or an unknown before commit record everything", () => {
+    const head = git(repo, "rev-parse", "HEAD");
+    const all = '["dev","staging","production"]';
+    expect(changed("schedule", "", head).output.environments).toBe(all);
+    expect(changed("push", "0".repeat(40), head).output.environments).toBe(all);
+    expect(changed("push", "f".repeat(40), head).output.environments).toBe(all);
+    expect(changed("push", first, head).output.environments).toBe(all);
+  });
+});
+
+describe("promote.yaml: is there anything to promote into production?", () => {
+  const script = step("promote.yaml", "check-production", (s) => s.id === "pending");
+  const repoWith = (staging: string, production: string, maxAge = "12h") => {
+    const dir = fresh("pending");
+    symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+    write(dir, {
+      "environments/promotion.yaml": `environments:\n  - name: dev\n  - name: staging\n  - name: production\n    backup:\n      cronJob: db-backup\n      maxAgeBeforeRelease: ${maxAge}\n`,
+      "environments/staging/kustomization.yaml": staging,
+      "environments/production/kustomization.yaml": production,
+    });
+    return dir;
+  };
+
+  it("equal images blocks: nothing pending (other differences do not count)", () => {
+    const r = run(script, repoWith(overlay("a"), overlay("a", "labels:\n  - pairs: {tier: prod}\n")), {});
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.output).toMatchObject({ pending: "false", "max-backup-age-ms": String(12 * 3600_000) });
+  });
+
+  it("different digests: pending, with the configured maximum backup age", () => {
+    const r = run(script, repoWith(overlay("b"), overlay("a"), "30m"), {});
+    expect(r.output).toMatchObject({ pending: "true", "max-backup-age-ms": String(30 * 60_000) });
+  });
+
+  it("an unreadable maxAgeBeforeRelease fails the step with the value", () => {
+    const r = run(script, repoWith(overlay("b"), overlay("a"), "12 hours"), {});
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("backup.maxAgeBeforeRelease 12 hours is not a duration like 12h");
+  });
+});
+
+describe("ci.yaml: gate statuses of pull requests that are not promotions", () => {
+  const script = step("ci.yaml", "gate-statuses", () => true);
+  const base = "b".repeat(40);
+  const head = "c".repeat(40);
+  const env = (headRef: string) => ({
+    REPO: "ngx/delivery",
+    PR: "7",
+    HEAD_REF: headRef,
+    HEAD_SHA: head,
+    BASE_SHA: base,
+    GH_TOKEN: "t",
+  });
+  const routes = (files: string[], contents: Record<string, string> = {}, status = "modified") => ({
+    "GET repos/ngx/delivery/pulls/7/files": files.map((filename) => ({ filename, status })),
+    "POST repos/ngx/delivery/statuses/cccccccccccccccccccccccccccccccccccccccc": { id: 1 },
+    ...Object.fromEntries(
+      Object.entries(contents).map(([k, v]) => [`GET repos/ngx/delivery/contents/${k}`, v]),
+    ),
+  });
+  const statuses = (r: Ran) =>
+    r.gh
+      .filter((c) => c.method === "POST")
+      .map((c) => [c.fields.context, c.fields.state, c.fields.description]);
+
+  it("a pull request that does not touch the overlays: success for staging and production", () => {
+    const r = run(script, scratch, env("feature/docs"), routes(["README.md"]));
+    expect(r.status, r.stderr).toBe(0);
+    expect(statuses(r)).toEqual([
+      ["ngx-release/gate-staging", "success", "no change to staging's images"],
+      ["ngx-release/gate-production", "success", "no change to production's images"],
+    ]);
+  });
+
+  it("a change to production's images outside a promotion: failure for production only", () => {
+    const file = "environments/production/kustomization.yaml";
+    const r = run(
+      script,
+      scratch,
+      env("feature/sneaky"),
+      routes([file], { [`${file}?ref=${base}`]: overlay("a"), [`${file}?ref=${head}`]: overlay("b") }),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(statuses(r)).toEqual([
+      ["ngx-release/gate-staging", "success", "no change to staging's images"],
+      [
+        "ngx-release/gate-production",
+        "failure",
+        "changes production's images outside a promotion: use ngx-release promote",
+      ],
+    ]);
+    // the file was read at both commits, raw
+    const reads = r.gh.filter((c) => c.endpoint.startsWith("repos/ngx/delivery/contents/"));
+    expect(reads.map((c) => c.endpoint.split("ref=")[1])).toEqual([base, head]);
+    expect(reads.every((c) => c.headers.includes("Accept: application/vnd.github.raw"))).toBe(true);
+  });
+
+  it("an overlay change that keeps the images (a new patch) is not a promotion: success", () => {
+    const file = "environments/production/kustomization.yaml";
+    const r = run(
+      script,
+      scratch,
+      env("feature/patch"),
+      routes([file], {
+        [`${file}?ref=${base}`]: overlay("a"),
+        [`${file}?ref=${head}`]: `${overlay("a")}  - path: hpa.patch.yaml\n`,
+      }),
+    );
+    expect(statuses(r)).toContainEqual([
+      "ngx-release/gate-production",
+      "success",
+      "no change to production's images",
+    ]);
+  });
+
+  it("promote/production: the Promote workflow owns production's status; rollback/staging: success", () => {
+    const promote = run(
+      script,
+      scratch,
+      env("promote/production"),
+      routes(["environments/production/kustomization.yaml"]),
+    );
+    expect(statuses(promote)).toEqual([
+      ["ngx-release/gate-staging", "success", "no change to staging's images"],
+    ]);
+    const rollback = run(
+      script,
+      scratch,
+      env("rollback/staging"),
+      routes(["environments/staging/kustomization.yaml"]),
+    );
+    expect(statuses(rollback)).toEqual([
+      ["ngx-release/gate-staging", "success", "rollback to the last known good images"],
+      ["ngx-release/gate-production", "success", "no change to production's images"],
+    ]);
+  });
+
+  it("a deleted or added overlay counts as an images change", () => {
+    const file = "environments/production/kustomization.yaml";
+    const r = run(script, scratch, env("feature/x"), routes([file], {}, "removed"));
+    expect(r.status, r.stderr).toBe(0);
+    expect(statuses(r)).toContainEqual([
+      "ngx-release/gate-production",
+      "failure",
+      "changes production's images outside a promotion: use ngx-release promote",
+    ]);
+  });
+
+  it("GitHub failing while reading the overlay fails the step (no status guessed for it)", () => {
+    const file = "environments/staging/kustomization.yaml";
+    const r = run(
+      script,
+      scratch,
+      env("feature/x"),
+      routes([file], { [`${file}?ref=${base}`]: overlay("a") }),
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("HTTP 404");
+    expect(statuses(r)).toEqual([]);
+  });
+
+  it("GitHub failing while listing the files fails the step (no status guessed)", () => {
+    const r = run(script, scratch, env("feature/x"), {
+      "POST repos/ngx/delivery/statuses/cccccccccccccccccccccccccccccccccccccccc": { id: 1 },
+    });
+    expect(r.status).not.toBe(0);
+    expect(statuses(r)).toEqual([]);
+  });
+});
+
+describe("ci.yaml: one rendered-diff comment, updated, never duplicated", () => {
+  const script = step("ci.yaml", "rendered-diff-comment", (s) => typeof s.run === "string");
+  const marker = "<!-- ngx-release:rendered-diff -->";
+  const workdir = fresh("comment");
+  write(workdir, { "rendered-diff/comment.md": `${marker}\n### Rendered diff per environment\n` });
+  const env = { GH_TOKEN: "t", REPO: "ngx/delivery", PR: "7" };
+  const list = "GET repos/ngx/delivery/issues/7/comments";
+
+  it("creates the comment when there is none", () => {
+    const r = run(script, workdir, env, {
+      [list]: [{ id: 1, user: { login: "someone" }, body: "LGTM" }],
+      "POST repos/ngx/delivery/issues/7/comments": { id: 99 },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const writes = r.gh.filter((c) => c.method !== "GET");
+    expect(writes).toEqual([
+      expect.objectContaining({
+        method: "POST",
+        endpoint: "repos/ngx/delivery/issues/7/comments",
+        fields: { body: `${marker}\n### Rendered diff per environment\n` },
+      }),
+    ]);
+  });
+
+  it("updates the bot's comment; a person's comment quoting the marker is left alone", () => {
+    const r = run(script, workdir, env, {
+      [list]: [
+        { id: 5, user: { login: "someone" }, body: `${marker} quoted by a person` },
+        { id: 8, user: { login: "github-actions[bot]" }, body: `${marker}\nold diff` },
+      ],
+      "PATCH repos/ngx/delivery/issues/comments/8": { id: 8 },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const writes = r.gh.filter((c) => c.method !== "GET");
+    expect(writes).toEqual([
+      expect.objectContaining({ method: "PATCH", endpoint: "repos/ngx/delivery/issues/comments/8" }),
+    ]);
+    expect(writes[0]?.fields.body).toContain("### Rendered diff per environment");
+  });
+});
+
+describe("rollback.yaml: the environment of a request", () => {
+  const script = step("rollback.yaml", "resolve", (s) => s.id === "env");
+
+  it.each([
+    ["dev", "dev"],
+    ["staging", "staging"],
+    ["production", "production-automated"],
+  ])("%s → GitHub environment %s", (requested, ghEnv) => {
+    const r = run(script, scratch, { REQUESTED: requested });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.output).toEqual({ environment: requested, "github-environment": ghEnv });
+  });
+
+  it.each([[""], ["prod"], ["production; rm -rf /"]])(
+    "refuses %j with exit 2 and a clear message",
+    (requested) => {
+      const r = run(script, scratch, { REQUESTED: requested });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toContain(`unknown environment '${requested}' in the rollback request`);
+      expect(r.output).toEqual({});
+    },
+  );
+});
