@@ -123,6 +123,21 @@ describe.each(repo.environments.map((e) => e.name))("environment %s", (env) => {
     const objects = await render(env);
     const rules = objects.filter((o) => o.kind === "PrometheusRule").map((o) => o.metadata.name);
     expect(rules.sort()).toEqual(["ngx-agents-alerts", "ngx-agents-backup-rpo"]);
+    // the three alerts of the production configuration, with their thresholds, as rendered here
+    const alerts = objects
+      .filter((o) => o.kind === "PrometheusRule")
+      .flatMap((o) => (o.spec?.groups as { rules: Record<string, unknown>[] }[]) ?? [])
+      .flatMap((g) => g.rules);
+    const alert = (name: string) =>
+      alerts.find((r) => r.alert === name) as { expr: string } & Record<string, unknown>;
+    expect(alert("HighErrorRate")).toMatchObject({ for: "5m", labels: { severity: "critical" } });
+    expect(alert("HighErrorRate").expr).toMatch(/status=~"5\.\."[\s\S]*>\s*0\.05\s*$/);
+    expect(alert("HighLatency")).toMatchObject({ for: "5m", labels: { severity: "warning" } });
+    expect(alert("HighLatency").expr).toMatch(
+      /histogram_quantile\(0\.95,[\s\S]*http_request_duration_seconds_bucket[\s\S]*>\s*2\s*$/,
+    );
+    expect(alert("HighMemoryUsage")).toMatchObject({ for: "15m", labels: { severity: "warning" } });
+    expect(alert("HighMemoryUsage").expr).toMatch(/resource="memory"[\s\S]*>\s*0\.85\s*$/);
     const dashboards = objects.filter(
       (o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1",
     );
