@@ -23,7 +23,7 @@ export const STAGING_PATCH = `# Staging backups: weekly, Sunday 03:00
   value: "0 3 * * 0" # weekly
 `;
 
-const files: Record<string, string> = {
+export const files: Record<string, string> = {
   "environments/promotion.yaml": `argocdUrl: https://argocd.example.com
 repository: ngx-agents/delivery
 baseBranch: main

@@ -2,12 +2,13 @@
 // timeZone change), and `backup schedule` end to end on a real git repository.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { validateSchedule, validateTimeZone } from "../../pipeline/src/backup/schedule.js";
 import { readSchedulePatch, updateSchedulePatch } from "../../pipeline/src/backup/schedule-patch.js";
 import { ConfigError, InputError } from "../../pipeline/src/errors.js";
 import { runCli } from "../helpers/cli.js";
-import { backupRepo, git, PRODUCTION_PATCH, STAGING_PATCH } from "./fixture.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
+import { backupRepo, files, git, PRODUCTION_PATCH, STAGING_PATCH } from "./fixture.js";
 
 const NOW = new Date("2026-11-26T10:00:00Z");
 
@@ -139,7 +140,9 @@ describe("backup schedule (CLI)", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("At 01:30, every day (Europe/Madrid)");
     expect(r.stderr).toMatch(/next runs:\n {2}\w{3} \d\d \w{3} \d{4} 01:30 Europe\/Madrid/);
-    expect(r.stdout).toMatch(/^created: backup-schedule\/production at [0-9a-f]{12}/);
+    expect(r.stdout).toMatch(
+      /^branch backup-schedule\/production: created at [0-9a-f]{12}\npull request #1 created/,
+    );
     expect(r.stdout).toContain("backup(production): run database backups At 01:30, every day");
     expect(git(root, "rev-parse", "main")).toBe(mainBefore);
     expect(git(root, "status", "--porcelain")).toBe("");
@@ -164,7 +167,17 @@ describe("backup schedule (CLI)", () => {
       "Europe/Madrid",
     ]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/^unchanged: backup-schedule\/production/);
+    expect(again.stdout).toMatch(
+      /^branch backup-schedule\/production: unchanged .*\npull request #1 unchanged/,
+    );
+    // a different request updates the same branch and pull request
+    const other = await cli(["backup", "schedule", "production", "--cron", "15 1 * * *", "--json"]);
+    expect(other.code).toBe(0);
+    expect(JSON.parse(other.stdout)).toMatchObject({
+      status: "updated",
+      timeZone: "Etc/UTC",
+      pullRequest: { number: 1, status: "updated" },
+    });
   });
 
   it("--dry-run shows the new file and writes nothing", async () => {
@@ -209,4 +222,62 @@ describe("backup schedule (CLI)", () => {
       );
     });
   }
+});
+
+describe("backup schedule on GitHub (protocol fake)", () => {
+  let gh: FakeGitHub;
+  let root: string;
+  beforeEach(async () => {
+    root = backupRepo();
+    gh = await FakeGitHub.start();
+    gh.push("main", files, "fixture");
+  });
+  afterEach(async () => {
+    gh.server.verify();
+    await gh.server.close();
+  });
+  const cli = (args: string[]) =>
+    runCli(["--repo", root, "backup", "schedule", ...args], {
+      env: gh.env({ NGX_GITHUB_RETRY_DELAY_MS: "1" }),
+    });
+
+  it("opens one pull request whose commit changes only the schedule lines", async () => {
+    const r = await cli(["production", "--cron", "0 1 * * *", "--timezone", "Europe/Madrid", "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      forge: "github",
+      status: "created",
+      pullRequest: { number: 1 },
+    });
+    const head = gh.branch("backup-schedule/production") as string;
+    const after = gh.fileAt(head, "environments/production/backup-schedule.patch.yaml");
+    expect(after).toBe(
+      PRODUCTION_PATCH.replace('"0 2 * * *"', '"0 1 * * *"').replace(
+        "timeZone: Etc/UTC",
+        "timeZone: Europe/Madrid",
+      ),
+    );
+    const pulls = gh.openPulls();
+    expect(pulls).toHaveLength(1);
+    expect(pulls[0]).toMatchObject({ head: "backup-schedule/production", base: "main" });
+    expect(pulls[0]?.title).toBe(
+      "backup(production): run database backups At 01:00, every day (Europe/Madrid)",
+    );
+    expect(pulls[0]?.body).toContain("| after | `0 1 * * *` | Europe/Madrid |");
+    // a rerun finds its own PR: no second one
+    const again = await cli(["production", "--cron", "0 1 * * *", "--timezone", "Europe/Madrid", "--json"]);
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      status: "unchanged",
+      pullRequest: { number: 1, status: "unchanged" },
+    });
+    expect(gh.openPulls()).toHaveLength(1);
+  });
+
+  it("invalid cron: exit 2 before any request to GitHub", async () => {
+    const r = await cli(["production", "--cron", "0 2 * * 8"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/invalid cron expression "0 2 \* \* 8"/);
+    expect(gh.server.requests).toEqual([]);
+  });
 });

@@ -1,14 +1,12 @@
 // `backup run|status|schedule <env>`: thin wrappers over pipeline/src/backup. Every check that can
 // fail on input (environment, backup configuration, rendered CronJob, cron expression, time zone)
 // runs before any request that writes.
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
 import type { ArgoCd } from "../adapters/argocd-types.js";
 import { backupFreshness } from "../backup/freshness.js";
 import { backupConfigOf } from "../backup/live.js";
-import { commitFileOnBranch, readAtRef } from "../backup/local-branch.js";
 import { planBackupRun, runBackup } from "../backup/run.js";
+import { validateSchedule } from "../backup/schedule.js";
 import {
   planScheduleChange,
   requireRenderedCronJob,
@@ -207,29 +205,30 @@ export function register(program: Command): void {
     .action(
       async (envName: string, opts: { cron: string; timezone?: string; dryRun?: boolean }, cmd: Command) => {
         const ctx = contextFrom(cmd);
+        // cron and time zone first: they need nothing but the text
+        validateSchedule(opts.cron, opts.timezone ?? "Etc/UTC");
         const { repo, env } = await prepare(ctx, envName);
         const file = schedulePatchPath(env.name);
         const base = repo.config.baseBranch;
-        const current =
-          (await readAtRef(repo.root, base, file)) ??
-          (existsSync(join(repo.root, file)) ? readFileSync(join(repo.root, file), "utf8") : undefined);
+        const branch = scheduleBranch.toString(env.name);
+        const { createForge } = await import("../adapters/forge-factory.js");
+        const forge = await createForge(ctx.env, repo);
+        const current = await forge.readFile(file, base);
         if (current === undefined) {
           throw new ConfigError(
-            `${file} not found: the ${env.name} overlay sets its backup schedule in that patch file`,
+            `${file} not found on ${base}: the ${env.name} overlay sets its backup schedule in that patch file`,
             {
               file,
               hint: "add the patch (a CronJob with spec.schedule) under patches: in the overlay's kustomization.yaml",
             },
           );
         }
-        const change = planScheduleChange(
-          env.name,
-          current,
-          { cron: opts.cron, timeZone: opts.timezone },
-          new Date(),
-        );
+        const request = {
+          cron: opts.cron,
+          ...(opts.timezone !== undefined ? { timeZone: opts.timezone } : {}),
+        };
+        const change = planScheduleChange(env.name, current, request, new Date());
         const pr = schedulePullRequestText(change);
-        const branch = scheduleBranch.toString(env.name);
         const summary = {
           env: env.name,
           file,
@@ -240,15 +239,17 @@ export function register(program: Command): void {
           before: change.before,
           changed: change.changed,
           branch,
+          base,
+          forge: forge.kind,
           dryRun: Boolean(opts.dryRun),
         };
         if (!ctx.json) {
-          ctx.info(`${change.after.description}`);
+          ctx.info(change.after.description);
           ctx.info(`next runs:\n${change.after.nextRuns.map((r) => `  ${r.words}`).join("\n")}`);
         }
         if (!change.changed) {
           if (ctx.json) ctx.printJson({ ...summary, status: "unchanged" });
-          else ctx.print(`${file} already has this schedule; nothing to change`);
+          else ctx.print(`${file} on ${base} already has this schedule; nothing to change`);
           return;
         }
         if (opts.dryRun) {
@@ -259,39 +260,38 @@ export function register(program: Command): void {
             );
           return;
         }
-        const outcome = await writeScheduleChange(ctx, repo, {
-          base,
+        const outcome = await forge.ensureBranchCommit({
           branch,
-          path: file,
-          content: change.content,
-          message: scheduleCommitMessage(change),
-          pr,
+          base,
+          // recomputed from the newest base when a race on the ref is retried
+          change: async (snapshot) => {
+            const latest = (await snapshot.read(file)) ?? current;
+            const again = planScheduleChange(env.name, latest, request, new Date());
+            return { message: scheduleCommitMessage(again), files: [{ path: file, content: again.content }] };
+          },
         });
-        if (ctx.json)
-          ctx.printJson({ ...summary, status: outcome.status, sha: outcome.sha, pullRequest: outcome.pr });
-        else {
-          ctx.print(
-            `${outcome.status}: ${branch} at ${outcome.sha.slice(0, 12)}${outcome.pr ? ` — ${outcome.pr}` : ""}`,
-          );
-          if (!outcome.pr) ctx.print(`\n${pr.title}\n\n${pr.body}`);
+        const existing = await forge.findOpenPullRequest(branch, base);
+        let pull = existing;
+        let prStatus: "created" | "updated" | "unchanged" = "unchanged";
+        if (!existing) {
+          pull = (await forge.createPullRequest({ head: branch, base, title: pr.title, body: pr.body })).pr;
+          prStatus = "created";
+        } else if (existing.title !== pr.title || existing.body !== pr.body) {
+          pull = await forge.updatePullRequest(existing.number, { title: pr.title, body: pr.body });
+          prStatus = "updated";
         }
+        if (ctx.json) {
+          ctx.printJson({
+            ...summary,
+            status: outcome.status,
+            sha: outcome.sha,
+            pullRequest: pull ? { number: pull.number, url: pull.url, status: prStatus } : undefined,
+          });
+          return;
+        }
+        ctx.print(`branch ${branch}: ${outcome.status} at ${outcome.sha.slice(0, 12)}`);
+        if (pull) ctx.print(`pull request #${pull.number} ${prStatus}: ${pull.url}`);
+        if (forge.kind === "local" && prStatus !== "unchanged") ctx.print(`\n${pr.title}\n\n${pr.body}`);
       },
     );
-}
-
-/** Writes the branch (local git plumbing) and reports; the PR text is printed for people to open. */
-async function writeScheduleChange(
-  _ctx: Context,
-  repo: Repo,
-  request: {
-    base: string;
-    branch: string;
-    path: string;
-    content: string;
-    message: string;
-    pr: { title: string; body: string };
-  },
-): Promise<{ status: string; sha: string; pr?: string }> {
-  const outcome = await commitFileOnBranch(repo.root, request);
-  return { status: outcome.status, sha: outcome.sha };
 }
