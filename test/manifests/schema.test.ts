@@ -84,6 +84,42 @@ describe("checkSchema", () => {
     expect(checkSchema("dev", es)).toEqual([]);
   });
 
+  it("checks pod templates embedded in CRDs against the current core schema (native sidecars, resizePolicy)", () => {
+    const template = deployment("api").spec.template;
+    template.spec.initContainers = [
+      { name: "proxy", image: "r.example.com/proxy:1", restartPolicy: "Always", resizePolicy: [] },
+    ];
+    template.spec.containers[0].livenessProbe.httpGett = {};
+    const rollout = {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Rollout",
+      metadata: { name: "api" },
+      spec: { selector: { matchLabels: { app: "api" } }, template, strategy: { canary: {} } },
+    };
+    expect(checkSchema("dev", rollout).map((f) => [f.path, f.message])).toEqual([
+      [
+        "spec.template.spec.containers[0].livenessProbe.httpGett",
+        'unknown field "httpGett" (not in the core PodTemplateSpec schema)',
+      ],
+    ]);
+    const analysis = {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "AnalysisTemplate",
+      metadata: { name: "smoke" },
+      spec: {
+        metrics: [
+          {
+            name: "ok",
+            provider: { job: { spec: { backoffLimit: "x", template: { spec: { containers: [] } } } } },
+          },
+        ],
+      },
+    };
+    expect(checkSchema("dev", analysis).map((f) => [f.path, f.message])).toEqual([
+      ["spec.metrics[0].provider.job.spec.backoffLimit", "must be of type integer"],
+    ]);
+  });
+
   it("rejects a kind without schema unless allowed", () => {
     const widget = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: {} };
     const [f] = checkSchema("dev", widget);

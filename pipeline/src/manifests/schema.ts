@@ -322,51 +322,141 @@ export function checkSchema(env: string, o: K8sObject, options: SchemaOptions = 
       ),
     ];
   }
-  const t: Tracker = { read: new Map(), enumerated: new Set() };
-  const out: Finding[] = [];
   // an aliased apiVersion is checked as the version whose schema it shares
   const subject = ALIASES[o.apiVersion] ? { ...o, apiVersion: ALIASES[o.apiVersion] } : o;
-  try {
-    validate(tracked(subject, t));
-  } catch (e) {
-    const errors = (e as { errors?: AjvError[] }).errors;
-    if (!Array.isArray(errors)) throw e;
-    const seen = new Set<string>();
-    for (const err of errors) {
-      // oneOf/anyOf summaries repeat what their branches said
-      if (err.keyword === "oneOf" || err.keyword === "anyOf" || err.keyword === "if") continue;
-      // the null branch of "oneOf: [{$ref: …}, {type: null}]" (nullable references)
-      if (err.keyword === "type" && err.params?.type === "null") continue;
-      const path = pointerToPath(err.instancePath ?? err.dataPath ?? "");
-      const message = describe(err);
-      const key = `${path} ${message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+  const schemaName = `${o.apiVersion} ${o.kind}`;
+  let problems = run(validate, subject, "", schemaName);
+  // core objects embedded in a CRD are checked against the current core schema instead of the CRD's copy
+  for (const e of EMBEDDED[o.kind] ?? []) {
+    for (const [pointer, value] of expand(subject, e.path, "")) {
+      problems = problems.filter((p) => p.pointer !== pointer && !p.pointer.startsWith(`${pointer}/`));
+      problems.push(...run(coreValidator(e.schema), value, pointer, `core ${e.label}`));
+    }
+  }
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const p of problems) {
+    const path = pointerToPath(p.pointer);
+    const key = `${path} ${p.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (p.unknown) {
+      const field = path.split(/[.[]/).pop() ?? path;
+      out.push(
+        finding(
+          site,
+          path,
+          "schema/unknown-field",
+          `unknown field "${field}" (not in the ${p.schema} schema)`,
+          "remove it or fix its spelling/indentation; unknown fields are silently dropped by the API server",
+        ),
+      );
+    } else {
       out.push(
         finding(
           site,
           path,
           "schema/invalid",
-          message,
-          `fix the value at ${path || "the top level"} to match the ${o.apiVersion} ${o.kind} schema`,
+          p.message,
+          `fix the value at ${path || "the top level"} to match the ${p.schema} schema`,
         ),
       );
     }
   }
-  const unknown: string[] = [];
-  unknownFields(subject, "", t, unknown);
-  for (const pointer of unknown) {
-    const path = pointerToPath(pointer);
-    const field = path.split(/[.[]/).pop() ?? path;
-    out.push(
-      finding(
-        site,
-        path,
-        "schema/unknown-field",
-        `unknown field "${field}" (not in the ${o.apiVersion} ${o.kind} schema)`,
-        "remove it or fix its spelling/indentation; unknown fields are silently dropped by the API server",
-      ),
-    );
-  }
   return out;
+}
+
+interface Problem {
+  /** JSON pointer from the object's root */
+  readonly pointer: string;
+  readonly message: string;
+  readonly unknown: boolean;
+  /** which schema said so, e.g. "argoproj.io/v1alpha1 Rollout" */
+  readonly schema: string;
+}
+
+function run(validate: Validator, data: unknown, prefix: string, schema: string): Problem[] {
+  if (data === null || typeof data !== "object") return [];
+  const t: Tracker = { read: new Map(), enumerated: new Set() };
+  const out: Problem[] = [];
+  try {
+    validate(tracked(data, t));
+  } catch (e) {
+    const errors = (e as { errors?: AjvError[] }).errors;
+    if (!Array.isArray(errors)) throw e;
+    for (const err of errors) {
+      // oneOf/anyOf summaries repeat what their branches said
+      if (err.keyword === "oneOf" || err.keyword === "anyOf" || err.keyword === "if") continue;
+      // the null branch of "oneOf: [{$ref: …}, {type: null}]" (nullable references)
+      if (err.keyword === "type" && err.params?.type === "null") continue;
+      out.push({
+        pointer: prefix + (err.instancePath ?? err.dataPath ?? ""),
+        message: describe(err),
+        unknown: false,
+        schema,
+      });
+    }
+  }
+  const unknown: string[] = [];
+  unknownFields(data, "", t, unknown);
+  for (const u of unknown) out.push({ pointer: prefix + u, message: "unknown", unknown: true, schema });
+  return out;
+}
+
+/**
+ * Core objects embedded in CRDs. The CRD packages carry a copy of the core schema as of their
+ * release (argo-rollouts 0.3 predates native sidecars and resizePolicy); the controllers use the
+ * core types, so the current kubernetes-models schema is the one to check against.
+ */
+const EMBEDDED: Record<string, readonly { path: readonly string[]; schema: string; label: string }[]> = {
+  Rollout: [
+    { path: ["spec", "template"], schema: "kubernetes-models/v1/PodTemplateSpec", label: "PodTemplateSpec" },
+  ],
+  Experiment: [
+    {
+      path: ["spec", "templates", "*", "template"],
+      schema: "kubernetes-models/v1/PodTemplateSpec",
+      label: "PodTemplateSpec",
+    },
+  ],
+  AnalysisTemplate: [
+    {
+      path: ["spec", "metrics", "*", "provider", "job", "spec"],
+      schema: "kubernetes-models/batch/v1/JobSpec",
+      label: "JobSpec",
+    },
+  ],
+  ClusterAnalysisTemplate: [
+    {
+      path: ["spec", "metrics", "*", "provider", "job", "spec"],
+      schema: "kubernetes-models/batch/v1/JobSpec",
+      label: "JobSpec",
+    },
+  ],
+  AnalysisRun: [
+    {
+      path: ["spec", "metrics", "*", "provider", "job", "spec"],
+      schema: "kubernetes-models/batch/v1/JobSpec",
+      label: "JobSpec",
+    },
+  ],
+};
+
+/** [pointer, value] of every existing value at a path where "*" walks an array. */
+function expand(value: unknown, path: readonly string[], pointer: string): [string, unknown][] {
+  if (value === null || typeof value !== "object") return [];
+  if (path.length === 0) return [[pointer, value]];
+  const [head, ...rest] = path as [string, ...string[]];
+  if (head === "*") {
+    return Array.isArray(value) ? value.flatMap((v, i) => expand(v, rest, `${pointer}/${i}`)) : [];
+  }
+  const next = (value as Record<string, unknown>)[head];
+  return next === undefined ? [] : expand(next, rest, `${pointer}/${escapeKey(head)}`);
+}
+
+function coreValidator(module: string): Validator {
+  const name = module.split("/").pop() as string;
+  const M = (require(module) as Record<string, ModelClass>)[name];
+  if (!M) throw new Error(`${module} has no export ${name}`);
+  return (data) => M.prototype.validate.call(data);
 }
