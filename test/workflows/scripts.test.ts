@@ -394,3 +394,86 @@ describe("rollback.yaml: the environment of a request", () => {
     },
   );
 });
+
+describe("backup.yaml: one RPO issue per environment", () => {
+  const open = step("backup.yaml", "freshness", (s) => s.name === "Open or update the RPO issue");
+  const close = step("backup.yaml", "freshness", (s) => s.name === "Close the RPO issue when fresh again");
+  const workdir = fresh("backup");
+  write(workdir, {
+    "status.json": JSON.stringify({
+      env: "production",
+      rpo: "24h",
+      lastSuccessAt: "2026-11-24T02:07:00Z",
+      age: "2d 5h",
+      job: "db-backup-29400000",
+      object: "gs://ngx-agents-backups/production/ngx_agents-20261124T020000Z.sql.gz",
+      satisfiesRpo: false,
+      summary: "last backup 2d 5h ago, RPO 24h",
+    }),
+  });
+  const env = {
+    GH_TOKEN: "t",
+    REPO: "ngx/delivery",
+    ENVIRONMENT: "production",
+    RUN_URL: "https://github.com/ngx/delivery/actions/runs/1",
+  };
+  const list = "GET repos/ngx/delivery/issues?state=open&labels=backup-rpo&per_page=100";
+  const staging = { number: 3, title: "Backup RPO missed: staging" };
+  const writes = (r: Ran) => r.gh.filter((c) => c.method !== "GET");
+
+  it("opens one issue, labelled, with the figures, when none is open", () => {
+    const r = run(open, workdir, env, {
+      [list]: [staging, { number: 4, title: "Backup RPO missed: production", pull_request: { url: "x" } }],
+      "POST repos/ngx/delivery/issues": { number: 12 },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("opened issue #12");
+    const [create, ...rest] = writes(r);
+    expect(rest).toEqual([]);
+    expect(create).toMatchObject({
+      method: "POST",
+      endpoint: "repos/ngx/delivery/issues",
+      fields: { title: "Backup RPO missed: production", "labels[]": "backup-rpo" },
+    });
+    expect(create?.fields.body).toContain("last backup 2d 5h ago, RPO 24h");
+    expect(create?.fields.body).toContain(
+      "| 2026-11-24T02:07:00Z | 2d 5h | 24h | db-backup-29400000 | gs://ngx-agents-backups/production/ngx_agents-20261124T020000Z.sql.gz |",
+    );
+  });
+
+  it("updates the open issue (and comments) instead of opening another", () => {
+    const r = run(open, workdir, env, {
+      [list]: [staging, { number: 9, title: "Backup RPO missed: production" }],
+      "PATCH repos/ngx/delivery/issues/9": { number: 9 },
+      "POST repos/ngx/delivery/issues/9/comments": { id: 1 },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(writes(r).map((c) => `${c.method} ${c.endpoint}`)).toEqual([
+      "PATCH repos/ngx/delivery/issues/9",
+      "POST repos/ngx/delivery/issues/9/comments",
+    ]);
+    expect(writes(r)[1]?.fields.body).toMatch(/^Still missed at \d{4}-\d\d-\d\dT.*actions\/runs\/1$/);
+  });
+
+  it("closes the open issue when a fresh backup is seen, and does nothing when none is open", () => {
+    const closed = run(close, workdir, env, {
+      [list]: [{ number: 9, title: "Backup RPO missed: production" }],
+      "POST repos/ngx/delivery/issues/9/comments": { id: 1 },
+      "PATCH repos/ngx/delivery/issues/9": { number: 9 },
+    });
+    expect(closed.status, closed.stderr).toBe(0);
+    expect(writes(closed).map((c) => [c.method, c.endpoint, c.fields.state ?? ""])).toEqual([
+      ["POST", "repos/ngx/delivery/issues/9/comments", ""],
+      ["PATCH", "repos/ngx/delivery/issues/9", "closed"],
+    ]);
+    const nothing = run(close, workdir, env, { [list]: [staging] });
+    expect(nothing.status, nothing.stderr).toBe(0);
+    expect(writes(nothing)).toEqual([]);
+  });
+
+  it("a GitHub failure while looking for the issue fails the step (no duplicate opened)", () => {
+    const r = run(open, workdir, env, { "POST repos/ngx/delivery/issues": { number: 12 } });
+    expect(r.status).not.toBe(0);
+    expect(writes(r)).toEqual([]);
+  });
+});
