@@ -2,6 +2,7 @@
 // repository's own templates (rollouts/analysis, copied into a fixture repository).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { FakeArgoCd } from "../helpers/fake-argocd.js";
 import { type RunningPrometheus, startPrometheus } from "../helpers/prometheus.js";
 import {
   type SyntheticWorkload,
@@ -149,6 +150,39 @@ describe("analyze on a real Prometheus", () => {
     const { verdict, byName } = metrics(r.stdout);
     expect(verdict).toBe("Error");
     expect(byName["error-rate"]?.verdict).toBe("Error");
+  });
+
+  it("reads the live canary and stable hashes from Argo CD when no hash is given", async () => {
+    const argocd = await FakeArgoCd.start();
+    try {
+      argocd.withApp("ngx-agents-production").withResource("ngx-agents-production", {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "Rollout",
+        metadata: { name: "orchestrator", namespace: "ngx-agents" },
+        status: { currentPodHash: HASHES.errors, stableRS: STABLE, phase: "Paused" },
+      });
+      const r = await runCli(["analyze", "production", ...ARGS, "--json"], {
+        cwd: repo.root,
+        env: { PROMETHEUS_URL: prom.url, ...argocd.env() },
+      });
+      expect(r.code, r.stderr).toBe(1);
+      const { byName } = metrics(r.stdout);
+      expect(byName["error-rate"]?.verdict).toBe("Failed");
+      expect(byName["error-rate"]?.query).toContain(`rollouts_pod_template_hash="${HASHES.errors}"`);
+    } finally {
+      await argocd.close();
+    }
+  });
+
+  it("without hashes and without Argo CD, says how to give them (exit 2)", async () => {
+    const r = await runCli(["analyze", "production", ...ARGS], {
+      cwd: repo.root,
+      env: { PROMETHEUS_URL: prom.url },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /canary-hash \(Latest pod-template hash: pass --canary-hash, or set ARGOCD_SERVER/,
+    );
   });
 
   it("exits 3 when Prometheus has been stopped", async () => {

@@ -248,7 +248,7 @@ export function resolveArgs(
       const v = hash === "Latest" ? inputs.canaryHash : inputs.stableHash;
       if (v === undefined)
         unresolved.push(
-          `${a.name} (${hash} pod-template hash: pass --${hash === "Latest" ? "canary" : "stable"}-hash)`,
+          `${a.name} (${hash} pod-template hash: pass --${hash === "Latest" ? "canary" : "stable"}-hash, or set ARGOCD_SERVER to read it from the live Rollout)`,
         );
       else values[a.name] = v;
       continue;

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { createPrometheus } from "../adapters/prometheus.js";
-import { overallVerdict, planAnalysis, runAnalysis } from "../analysis/run.js";
+import { type MetricPlan, overallVerdict, planAnalysis, runAnalysis } from "../analysis/run.js";
 import { loadTemplates, rollouts } from "../analysis/templates.js";
 import { environmentByName, loadRepo } from "../config/load.js";
 import { CheckFailedError, ExitCode, InputError } from "../errors.js";
@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .argument("<env>", "environment name, e.g. production")
     .option(
       "--canary-hash <hash>",
-      "rollouts-pod-template-hash of the canary ReplicaSet (podTemplateHashValue Latest)",
+      "rollouts-pod-template-hash of the canary ReplicaSet (podTemplateHashValue Latest); default: read from Argo CD when ARGOCD_SERVER is set",
     )
     .option(
       "--stable-hash <hash>",
@@ -101,12 +101,44 @@ Example:
       if (selected.length === 0) throw new InputError(`${env.name} renders no Rollout: nothing to analyze`);
 
       const templates = await loadTemplates(repo, rendered.objects);
-      const plans = planAnalysis(selected, templates, {
-        canaryHash: opts.canaryHash,
-        stableHash: opts.stableHash,
-        overrides,
-      });
       const bar = progress(ctx.stderr, !ctx.json);
+      let plans: MetricPlan[];
+      if (opts.canaryHash || opts.stableHash || !ctx.env.ARGOCD_SERVER) {
+        plans = planAnalysis(selected, templates, {
+          canaryHash: opts.canaryHash,
+          stableHash: opts.stableHash,
+          overrides,
+        });
+      } else {
+        // the live hashes of each Rollout, read through Argo CD (status.currentPodHash / stableRS)
+        const { argoCdFromEnv } = await import("../adapters/argocd.js");
+        const argocd = argoCdFromEnv(ctx.env, repo.config);
+        plans = [];
+        for (const r of selected) {
+          bar.update(
+            `reading Rollout ${r.metadata.name} from Argo CD application ${env.argocdApplication} …`,
+          );
+          const live = await argocd?.getResource(env.argocdApplication, {
+            group: "argoproj.io",
+            version: "v1alpha1",
+            kind: "Rollout",
+            namespace: r.metadata.namespace ?? env.namespace,
+            name: r.metadata.name,
+          });
+          const status = (live?.status ?? {}) as { currentPodHash?: string; stableRS?: string };
+          if (!status.currentPodHash || !status.stableRS)
+            throw new InputError(
+              `Rollout ${r.metadata.name} in ${env.argocdApplication} has no status.currentPodHash/stableRS yet; pass --canary-hash and --stable-hash`,
+            );
+          plans.push(
+            ...planAnalysis([r], templates, {
+              canaryHash: status.currentPodHash,
+              stableHash: status.stableRS,
+              overrides,
+            }),
+          );
+        }
+      }
       const outcomes = await runAnalysis(prometheus, plans, {
         onMetric: (p) => bar.update(`querying ${p.rollout} ${p.template}/${p.metric} …`),
       });
