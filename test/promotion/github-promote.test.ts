@@ -139,6 +139,39 @@ describe("promote on GitHub", () => {
     expect(await listOpenPromotionPullRequests(forge)).toHaveLength(1);
   });
 
+  it("a lost race on a ref update (422 not a fast forward) is re-planned from the new base: no lost change", async () => {
+    await promote({ repo, forge, from: "dev", to: "staging" });
+    bumpDev("1.2.0");
+    // while this run (1.2.0) moves the branch, another run with 1.3.0 moves it first
+    gh.beforeOnce("PATCH", /\/git\/refs\/heads%2Fpromote%2Fstaging$/, async () => {
+      bumpDev("1.3.0");
+      await promote({ repo, forge: await createForge(gh.env(), repo), from: "dev", to: "staging" });
+    });
+    const r = await promote({ repo, forge, from: "dev", to: "staging" });
+    expect(r.outcome?.commit.retries).toBe(1);
+    const head = gh.branch("promote/staging") as string;
+    expect(readImages(gh.fileAt(head, STAGING) as string, STAGING).map((i) => i.newTag)).toEqual([
+      "1.3.0",
+      "1.3.0",
+    ]);
+    expect(gh.openPulls()).toHaveLength(1);
+    expect(gh.pulls[0]?.title).toContain("1.3.0");
+    const refUpdates = gh.server.callsTo("PATCH", /\/git\/refs\//);
+    expect(refUpdates.every((u) => (u.body as { force?: boolean }).force === false)).toBe(true);
+  });
+
+  it("a 409 on the ref update is retried from the new base", async () => {
+    await promote({ repo, forge, from: "dev", to: "staging" });
+    bumpDev("1.2.0");
+    gh.fail("PATCH", /\/git\/refs\//, {
+      status: 409,
+      body: { message: "Reference update failed: conflict" },
+    });
+    const r = await promote({ repo, forge, from: "dev", to: "staging" });
+    expect(r.outcome?.commit).toMatchObject({ status: "updated", retries: 1 });
+    expect(gh.server.callsTo("PATCH", /\/git\/refs\//)).toHaveLength(2);
+  });
+
   it("concurrent promotions of the same versions: the second run finds the PR (422 already exists) and writes no duplicate", async () => {
     gh.beforeOnce("POST", /\/pulls$/, async () => {
       await promote({ repo, forge: await createForge(gh.env(), repo), from: "dev", to: "staging" });
@@ -315,5 +348,50 @@ describe("release on GitHub", () => {
     );
     expect((bad as Error).message).toMatch(/does not name a registry/);
     expect(gh.writes()).toHaveLength(0);
+  });
+});
+
+describe("reading", () => {
+  it("lists open promotion PRs across pages (Link headers) and ignores other branches", async () => {
+    gh.push("promote/staging", {});
+    for (let i = 0; i < 130; i++) {
+      gh.pulls.push({
+        number: i + 1,
+        title: `t${i}`,
+        body: "",
+        head: i === 7 ? "promote/staging" : `feature/${i}`,
+        base: "main",
+        state: "open",
+        merged_at: null,
+        labels: [],
+        comments: [],
+      });
+    }
+    const open = await listOpenPromotionPullRequests(forge, "main");
+    expect(open.map((o) => [o.branch.toString(), o.pullRequest.number])).toEqual([["promote/staging", 8]]);
+    const pages = gh.server.callsTo("GET", /\/pulls$/).map((r) => r.query.get("page") ?? "1");
+    expect(pages).toEqual(["1", "2"]);
+  });
+
+  it("waits out a primary rate limit (x-ratelimit-remaining: 0 until x-ratelimit-reset) and continues", async () => {
+    gh.fail("GET", /\/git\/ref\/heads%2Fmain$/, {
+      status: 403,
+      headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000)) },
+      body: { message: "API rate limit exceeded for installation ID 1." },
+    });
+    const r = await promote({ repo, forge, from: "dev", to: "staging", dryRun: true });
+    expect(r.status).toBe("planned");
+    expect(gh.server.callsTo("GET", /\/git\/ref\/heads%2Fmain$/)).toHaveLength(2);
+  });
+
+  it("a repository the token cannot see: base branch not found, with the hint", async () => {
+    gh.server.allow("GET", /^\/repos\/acme\/other\//, { status: 404, body: { message: "Not Found" } });
+    forge = await createForge({ ...gh.env(), GITHUB_REPOSITORY: "acme/other" }, repo);
+    const e = (await promote({ repo, forge, from: "dev", to: "staging" }).catch(
+      (x: unknown) => x,
+    )) as ConfigError;
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.message).toMatch(/base branch main not found in acme\/other/);
+    expect(e.hint).toMatch(/GITHUB_REPOSITORY/);
   });
 });

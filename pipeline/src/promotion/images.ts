@@ -249,7 +249,11 @@ function appendField(
   return insertAt(text, lineEnd(text, end - 1), `${" ".repeat(col)}${key}: ${scalarText(value, "PLAIN")}`);
 }
 
-function appendItem(text: string, seq: { items: unknown[]; flow?: boolean }, image: ImageEntry): Edit | undefined {
+function appendItem(
+  text: string,
+  seq: { items: unknown[]; flow?: boolean },
+  image: ImageEntry,
+): Edit | undefined {
   if (seq.flow) return undefined;
   const items = seq.items.slice(0, -1) as ({ items?: { key: unknown }[]; flow?: boolean } & Ranged)[];
   const block = items.find((it) => it?.items && !it.flow);
@@ -259,7 +263,10 @@ function appendItem(text: string, seq: { items: unknown[]; flow?: boolean }, ima
   const pad = " ".repeat(col);
   const lines = (["name", ...FIELDS] as const)
     .filter((k) => image[k] !== undefined)
-    .map((k, i) => `${i === 0 ? `${" ".repeat(col - 2)}- ` : pad}${k}: ${scalarText(image[k] as string, "PLAIN")}`);
+    .map(
+      (k, i) =>
+        `${i === 0 ? `${" ".repeat(col - 2)}- ` : pad}${k}: ${scalarText(image[k] as string, "PLAIN")}`,
+    );
   return insertAt(text, lineEnd(text, end - 1), lines.join("\n"));
 }
 

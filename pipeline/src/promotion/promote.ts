@@ -85,7 +85,15 @@ export function describeImages(file: string) {
 export async function baseSnapshot(forge: Forge, base: string): Promise<BaseSnapshot> {
   const sha = await forge.branchSha(base);
   if (!sha)
-    throw new ConfigError(`base branch ${base} not found (baseBranch in environments/promotion.yaml)`);
+    throw new ConfigError(
+      `base branch ${base} not found${forge.repository ? ` in ${forge.repository}` : ""} (baseBranch in environments/promotion.yaml)`,
+      {
+        hint:
+          forge.kind === "github"
+            ? "check GITHUB_REPOSITORY and that the token can read the repository (contents:read)"
+            : "run from a checkout that has the base branch",
+      },
+    );
   return { sha, read: (p) => forge.readFile(p, sha) };
 }
 
