@@ -49,7 +49,7 @@ describe("gate", () => {
     let r = await runCli(["gate", "staging"], { cwd: repo.root, env });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/soak\s+CLOSED\s+dev has soaked 10m of 30m: 20m remaining/);
-    expect(r.stderr).toContain("gates closed: soak: dev has soaked 10m of 30m: 20m remaining");
+    expect(r.stderr).toContain("gates closed: soak\n");
     r = await runCli(["gate", "staging", "--json"], { cwd: repo.root, env });
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { loadRepo } from "../config/load.js";
 import type { GateReport } from "../gates/index.js";
-import { closedReasons, gateReportFor } from "../gates/run.js";
+import { gateReportFor } from "../gates/run.js";
 import { color, table } from "../output/format.js";
 import { contextFrom } from "./context.js";
 
@@ -56,7 +56,8 @@ Environment: ARGOCD_SERVER, ARGOCD_AUTH_TOKEN, PROMETHEUS_URL, GITHUB_TOKEN (led
         if (ctx.json) ctx.printJson({ ...report, ...(published ? { published } : {}) });
         else ctx.print(renderGateReport(report));
         if (!report.open) {
-          process.stderr.write(`${color.red("gates closed:")} ${closedReasons(report).join(" | ")}\n`);
+          const closed = report.gates.filter((g) => !g.open).map((g) => g.name);
+          process.stderr.write(`${color.red("gates closed:")} ${closed.join(", ")}\n`);
           process.exitCode = 1;
         }
       },
