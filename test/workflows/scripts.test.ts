@@ -335,8 +335,26 @@ describe("ci.yaml: one rendered-diff comment, updated, never duplicated", () => 
   const marker = "<!-- ngx-release:rendered-diff -->";
   const workdir = fresh("comment");
   write(workdir, { "rendered-diff/comment.md": `${marker}\n### Rendered diff per environment\n` });
-  const env = { GH_TOKEN: "t", REPO: "ngx/delivery", PR: "7" };
+  const env = { GH_TOKEN: "t", REPO: "ngx/delivery", PR: "7", CHANGED: "true" };
   const list = "GET repos/ngx/delivery/issues/7/comments";
+
+  it("without rendered changes: updates an earlier comment, never opens one", () => {
+    const none = run(script, workdir, { ...env, CHANGED: "false" }, { [list]: [] });
+    expect(none.status, none.stderr).toBe(0);
+    expect(none.gh.filter((c) => c.method !== "GET")).toEqual([]);
+    const earlier = run(
+      script,
+      workdir,
+      { ...env, CHANGED: "false" },
+      {
+        [list]: [{ id: 8, user: { login: "github-actions[bot]" }, body: `${marker}\nold diff` }],
+        "PATCH repos/ngx/delivery/issues/comments/8": { id: 8 },
+      },
+    );
+    expect(earlier.gh.filter((c) => c.method !== "GET").map((c) => `${c.method} ${c.endpoint}`)).toEqual([
+      "PATCH repos/ngx/delivery/issues/comments/8",
+    ]);
+  });
 
   it("creates the comment when there is none", () => {
     const r = run(script, workdir, env, {
