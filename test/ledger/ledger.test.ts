@@ -156,7 +156,8 @@ afterAll(async () => {
 // A plain client: the factory's throttling plugin spaces writes one second apart, which only slows
 // tests down; the ledger's requests and their handling are the same.
 function plainOctokit(): GitHubClient {
-  return new Octokit({ auth: "ghs_test", baseUrl: server.url }) as GitHubClient;
+  const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+  return new Octokit({ auth: "ghs_test", baseUrl: server.url, log: quiet }) as GitHubClient;
 }
 function githubLedger(): GitHubLedger {
   gh.deployments.length = 0; // a fresh repository per test
@@ -203,6 +204,28 @@ describe("GitHub ledger requests", () => {
     });
     expect((status?.body as { description?: string } | undefined)?.description).toHaveLength(140);
     expect(await ledger.listDeployments("staging")).toEqual([]);
+  });
+
+  it("stops paging once the limit is reached", async () => {
+    const ledger = githubLedger();
+    for (let i = 0; i < 7; i++) {
+      gh.seed({ sha: SHA1, environment: "big", payload: { "ngx-release": 1, version: `v${i}`, images: [] } });
+    }
+    const count = () => server.callsTo("GET", "/repos/ngx-agents/ngx-agents-delivery/deployments").length;
+    let before = count();
+    expect((await ledger.listDeployments("big")).map((d) => d.version)).toEqual([
+      "v6",
+      "v5",
+      "v4",
+      "v3",
+      "v2",
+      "v1",
+      "v0",
+    ]);
+    expect(count() - before).toBe(4); // pages of 2
+    before = count();
+    expect((await ledger.listDeployments("big", { limit: 1 })).map((d) => d.version)).toEqual(["v6"]);
+    expect(count() - before).toBe(1);
   });
 
   it("keeps decisions as deployments in their own environment", async () => {

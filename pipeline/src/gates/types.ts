@@ -86,7 +86,10 @@ export class GateContext {
   }
 
   sourceDeployments(): Promise<readonly DeploymentRecord[]> {
-    return this.once("deployments", () => this.inputs.ledger.listDeployments(this.source.name));
+    // the version being promoted is among the newest deployments; older history is not needed
+    return this.once("deployments", () =>
+      this.inputs.ledger.listDeployments(this.source.name, { limit: 30 }),
+    );
   }
 
   /** the newest recorded deployment of the source environment with the version being promoted */

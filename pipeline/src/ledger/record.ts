@@ -89,7 +89,7 @@ export async function recordEnvironment(input: RecordInput): Promise<RecordOutco
     });
   }
   const version = versionOf(images);
-  const deployments = await ledger.listDeployments(env.name);
+  const deployments = await ledger.listDeployments(env.name, { limit: 30 });
   const newest = deployments[0];
   let existing: DeploymentRecord | undefined;
   if (

@@ -117,7 +117,7 @@ export class GitHubLedger implements Ledger {
     environment: string,
     options: { limit?: number } = {},
   ): Promise<readonly DeploymentRecord[]> {
-    const raw = await this.deploymentsOf(environment);
+    const raw = await this.deploymentsOf(environment, options.limit);
     const ours = raw.filter((d) => deploymentPayload(d.payload) !== undefined);
     const chosen = options.limit ? ours.slice(0, options.limit) : ours;
     const records: DeploymentRecord[] = [];
@@ -194,15 +194,25 @@ export class GitHubLedger implements Ledger {
     }
   }
 
-  private async deploymentsOf(environment: string): Promise<RawDeployment[]> {
+  /** newest first; with `limit`, stops paging once that many ngx-release deployments were seen */
+  private async deploymentsOf(environment: string, limit?: number): Promise<RawDeployment[]> {
     try {
-      // GitHub lists newest first
-      return (await this.octokit.paginate(this.octokit.rest.repos.listDeployments, {
-        owner: this.owner,
-        repo: this.repo,
-        environment,
-        per_page: 100,
-      })) as unknown as RawDeployment[];
+      let ours = 0;
+      return (await this.octokit.paginate(
+        this.octokit.rest.repos.listDeployments,
+        {
+          owner: this.owner,
+          repo: this.repo,
+          environment,
+          per_page: limit && limit < 100 ? Math.max(limit, 10) : 100,
+        },
+        (response, done) => {
+          const page = response.data as unknown as RawDeployment[];
+          ours += page.filter((d) => deploymentPayload(d.payload) !== undefined).length;
+          if (limit && ours >= limit) done();
+          return page;
+        },
+      )) as unknown as RawDeployment[];
     } catch (e) {
       throw toRemoteError(e, `list deployments of ${environment}`);
     }
