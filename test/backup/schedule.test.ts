@@ -143,7 +143,7 @@ describe("backup schedule (CLI)", () => {
     expect(r.stdout).toMatch(
       /^branch backup-schedule\/production: created at [0-9a-f]{12}\npull request #1 created/,
     );
-    expect(r.stdout).toContain("backup(production): run database backups At 01:30, every day");
+    expect(r.stdout).toContain("backup(production): run database backups at 01:30, every day");
     expect(git(root, "rev-parse", "main")).toBe(mainBefore);
     expect(git(root, "status", "--porcelain")).toBe("");
     expect(git(root, "diff", "--name-only", "main", "backup-schedule/production")).toBe(
@@ -262,7 +262,7 @@ describe("backup schedule on GitHub (protocol fake)", () => {
     expect(pulls).toHaveLength(1);
     expect(pulls[0]).toMatchObject({ head: "backup-schedule/production", base: "main" });
     expect(pulls[0]?.title).toBe(
-      "backup(production): run database backups At 01:00, every day (Europe/Madrid)",
+      "backup(production): run database backups at 01:00, every day (Europe/Madrid)",
     );
     expect(pulls[0]?.body).toContain("| after | `0 1 * * *` | Europe/Madrid |");
     // a rerun finds its own PR: no second one

@@ -93,5 +93,6 @@ export function schedulePullRequestText(change: ScheduleChange): { title: string
     "",
     "<sub>Opened by `ngx-release backup schedule`.</sub>",
   ].join("\n");
-  return { title: `backup(${change.env}): run database backups ${change.after.description}`, body };
+  const words = change.after.description.replace(/^./, (c) => c.toLowerCase());
+  return { title: `backup(${change.env}): run database backups ${words}`, body };
 }
