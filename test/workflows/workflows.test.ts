@@ -469,3 +469,69 @@ describe("ngx-release invocations match the CLI definition", () => {
     ]);
   });
 });
+
+describe("docs/github-setup.md matches the workflows", () => {
+  const doc = readFileSync(join(root, "docs", "github-setup.md"), "utf8");
+  const documented = ["dev", "staging", "production", "production-automated"];
+
+  /** the GitHub environments a job can run in, for every value its matrix or inputs can take */
+  function environmentsOf(job: Job): string[] {
+    const env = job.environment;
+    if (env === undefined) return [];
+    const text = typeof env === "string" ? env : String((env as { name?: string }).name);
+    const m = /^\$\{\{\s*(\S+) == '([^']+)' && '([^']+)' \|\| (\S+)\s*\}\}$/.exec(text);
+    const simple = /^\$\{\{\s*(\S+)\s*\}\}$/.exec(text);
+    if (m) return envNames.map((e) => (e === m[2] ? (m[3] as string) : e));
+    // rollback.yaml's resolve step maps production to production-automated (scripts.test.ts runs it)
+    if (simple?.[1] === "needs.resolve.outputs.github-environment") {
+      return envNames.map((e) => (e === "production" ? "production-automated" : e));
+    }
+    if (simple) return envNames;
+    return [text];
+  }
+
+  it("every secret and variable a workflow reads is documented", () => {
+    const names = new Set<string>();
+    for (const wf of workflows) {
+      for (const m of wf.text.matchAll(/\b(?:secrets|vars)\.([A-Z0-9_]+)/g)) names.add(m[1] as string);
+    }
+    expect([...names].sort()).toEqual(
+      [
+        "ARGOCD_AUTH_TOKEN",
+        "ARGOCD_SERVER",
+        "GCP_SERVICE_ACCOUNT",
+        "GCP_WORKLOAD_IDENTITY_PROVIDER",
+        "GOOGLE_CLOUD_PROJECT",
+        "PROMETHEUS_URL",
+        "RELEASE_APP_ID",
+        "RELEASE_APP_PRIVATE_KEY",
+        "RELEASE_PAT",
+      ].sort(),
+    );
+    for (const name of names) expect(doc, `${name} is not in docs/github-setup.md`).toContain(`\`${name}\``);
+  });
+
+  it("jobs run only in the documented GitHub environments; the reviewed one only where a person approves", () => {
+    const reviewed: string[] = [];
+    for (const wf of workflows) {
+      for (const [id, job] of jobsOf(wf)) {
+        for (const env of environmentsOf(job)) {
+          expect(documented, `${wf.file} job ${id}: environment ${env}`).toContain(env);
+          if (env === "production") reviewed.push(`${wf.file} ${id}`);
+        }
+      }
+    }
+    for (const env of documented) expect(doc).toContain(`| \`${env}\` |`);
+    // rollback resolves production to production-automated (tested in scripts.test.ts); the jobs
+    // that wait for a reviewer are the production promotion and a manual production backup
+    expect(reviewed.sort()).toEqual(["backup.yaml run", "promote.yaml promote-production"]);
+  });
+
+  it("the required status checks in the docs are the CI job names and the gate contexts", () => {
+    const ci = byFile("ci.yaml");
+    for (const id of ["test", "validate", "promtool", "actionlint"]) {
+      expect(doc).toContain(`\`${ci.doc.jobs[id]?.name}\``);
+    }
+    for (const env of envNames.slice(1)) expect(doc).toContain(`\`ngx-release/gate-${env}\``);
+  });
+});
