@@ -92,6 +92,28 @@ describe("local git forge", () => {
     expect(readFileSync(join(dir, DEV), "utf8")).toContain('newTag: "1.5.0"');
   });
 
+  it("release into an environment with write: pull-request opens release/<env>; a newer image supersedes", async () => {
+    const dir = gitRepo(fixtureFiles({ devWrite: "pull-request" }));
+    const repo = loadRepo(dir);
+    const forge = new LocalGitForge(dir);
+    const ref = (v: string) =>
+      `us-central1-docker.pkg.dev/ngx-agents/ngx/api-gateway:${v}@sha256:${v[0]?.repeat(64)}`;
+    const first = await release({ repo, forge, images: [`api-gateway=${ref("2.0.0")}`] });
+    expect(first.outcome).toMatchObject({
+      mode: "pull-request",
+      branch: "release/dev",
+      pullRequestStatus: "created",
+    });
+    expect(first.outcome?.pullRequest?.labels).toEqual(["release", "env:dev"]);
+    expect(git(dir, "rev-list", "--count", "main")).toBe("1");
+    const second = await release({ repo, forge, images: [`api-gateway=${ref("3.0.0")}`] });
+    expect(second.outcome).toMatchObject({ pullRequestStatus: "updated", commit: { status: "updated" } });
+    expect(second.outcome?.pullRequest?.title).toBe("Release dev: api-gateway 3.0.0");
+    expect(second.outcome?.superseded).toEqual([
+      { sha: first.outcome?.commit.sha, summary: "api-gateway 2.0.0" },
+    ]);
+  });
+
   it("release refuses to commit over local edits of the overlay, writing nothing", async () => {
     const { dir, repo } = setup();
     writeFile(dir, DEV, `${readFileSync(join(dir, DEV), "utf8")}# my edit\n`);

@@ -355,7 +355,7 @@ export class LocalGitForge implements Forge {
   async mergePullRequest(number: number, options: { sha?: string } = {}): Promise<MergeOutcome> {
     const store = await this.load();
     const p = store.pulls.find((x) => x.number === number);
-    if (!p || p.state !== "open") throw new InputError(`no open local pull request #${number}`);
+    if (p?.state !== "open") throw new InputError(`no open local pull request #${number}`);
     const head = await this.branchSha(p.head);
     const base = await this.branchSha(p.base);
     if (!head || !base) return { merged: false, message: `branch ${!head ? p.head : p.base} is missing` };

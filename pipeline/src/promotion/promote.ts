@@ -7,7 +7,7 @@ import { environmentByName, type Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { ConfigError } from "../errors.js";
 import { BranchName } from "./branch.js";
-import { imageRef, readImages, versionOf } from "./images.js";
+import { imageRef, readImages, sameImage, versionOf } from "./images.js";
 import {
   checkNotRejected,
   checkOrder,
@@ -71,11 +71,18 @@ export function commitMessage(title: string, changes: readonly ImageChange[], so
 }
 
 /** What a superseded branch head carried, for the PR's "Supersedes" list. */
-export function describeImages(file: string) {
+export function describeImages(file: string, now?: () => string) {
   return (previous: Readonly<Record<string, string | undefined>>): string | undefined => {
     const content = previous[file];
     if (content === undefined) return undefined;
-    const images = readImages(content, file);
+    const current = now ? readImages(now(), file) : [];
+    const images = readImages(content, file).filter(
+      (i) =>
+        !sameImage(
+          i,
+          current.find((c) => c.name === i.name),
+        ),
+    );
     return images.length
       ? images.map((i) => `${i.name.replace(/^ngx\//, "")} ${versionOf(i)}`).join(", ")
       : undefined;
@@ -186,6 +193,7 @@ export async function publishChange(
   source: string,
 ): Promise<PublishOutcome> {
   let firstCall = true;
+  let written = "";
   return publish({
     forge: request.forge,
     base: request.repo.config.baseBranch,
@@ -194,6 +202,7 @@ export async function publishChange(
     write: env.write,
     change: async (snapshot) => {
       const plan = await planAt(snapshot);
+      written = plan.after;
       if (!firstCall) {
         onPlan({
           plan,
@@ -208,7 +217,7 @@ export async function publishChange(
       };
     },
     text: textFor,
-    describePrevious: describeImages(file),
+    describePrevious: describeImages(file, () => written),
   });
 }
 

@@ -82,7 +82,9 @@ export function pullRequestText(input: PullRequestTextInput): PullRequestText {
     head.push("");
   }
   head.push("### Gates", "");
-  if (!input.gates) head.push(`_Not evaluated here; run \`ngx-release gate ${input.to}\`._`);
+  if (!input.gates && input.kind === "release")
+    head.push("_Releases into the first environment are not gated._");
+  else if (!input.gates) head.push(`_Not evaluated here; run \`ngx-release gate ${input.to}\`._`);
   else if (input.gates.length === 0) head.push(`_No gates are configured for ${input.to}._`);
   else for (const g of input.gates) head.push(`- ${g.open ? "✅" : "❌"} **${g.name}** — ${g.reason}`);
   head.push("", "### Argo CD", "");
