@@ -9,7 +9,9 @@ import { register as promote } from "./promote.js";
 import { register as record } from "./record.js";
 import { register as release } from "./release.js";
 import { register as render } from "./render.js";
+import { register as rollback } from "./rollback.js";
 import { register as status } from "./status.js";
+import { register as unreject } from "./unreject.js";
 import { register as validate } from "./validate.js";
 
 export function registerCommands(program: Command): void {
@@ -23,4 +25,6 @@ export function registerCommands(program: Command): void {
   gate(program);
   record(program);
   status(program);
+  rollback(program);
+  unreject(program);
 }

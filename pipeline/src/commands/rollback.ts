@@ -1,0 +1,247 @@
+// ngx-release rollback <env> --reason <text> [--to <version>] | rollback --from-dispatch <payload.json>
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { argoCdFromEnv } from "../adapters/argocd.js";
+import { environmentByName, loadRepo } from "../config/load.js";
+import { ExitCode, InputError } from "../errors.js";
+import { table } from "../output/format.js";
+import { imageRef } from "../promotion/images.js";
+import type { RollbackOutcome } from "../rollback/rollback.js";
+import { abortLine } from "../rollback/text.js";
+import { type Context, contextFrom } from "./context.js";
+
+interface Options {
+  reason?: string;
+  to?: string;
+  fromDispatch?: string;
+  dryRun?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("rollback")
+    .description(
+      "abort the environment's canaries through Argo CD and restore its last known good images in Git (rollback/<env> PR); the failing version is rejected",
+    )
+    .argument(
+      "[env]",
+      "environment to roll back, e.g. production (taken from the payload with --from-dispatch)",
+    )
+    .option(
+      "--reason <text>",
+      "why (written into the PR, the ledger and the rejection); required without --from-dispatch",
+    )
+    .option(
+      "--to <version>",
+      "restore this version id (12 hex; must have succeeded in <env> and not be rejected)",
+    )
+    .option(
+      "--from-dispatch <payload.json>",
+      "the repository_dispatch body sent by the Argo Rollouts notification",
+    )
+    .option("--dry-run", "show what would be aborted and restored; write nothing, abort nothing")
+    .addHelpText(
+      "after",
+      `
+Steps (each idempotent, so a rerun or a duplicate dispatch finishes the same work):
+  1. abort every Rollout of <env> that Argo CD reports as progressing or paused (ARGOCD_SERVER)
+  2. choose the target: the newest deployment of <env> that succeeded and is not rejected, or --to
+  3. reject the failing version (promote and release refuse it until \`ngx-release unreject\`) and
+     mark its deployment failure
+  4. close open promote/<env> and release/<env> pull requests with a comment
+  5. one commit on rollback/<env> restoring exactly those images, one PR; merged automatically when
+     rollback.autoMerge (environments/promotion.yaml) says so, then Argo CD is asked to sync
+
+Exit codes: 0 rolled back (or a stale dispatch ignored) · 1 no known good version, --to refused, or
+the auto-merge was refused · 2 bad input · 3 a remote failed — including: Git was rolled back but
+the Rollouts were NOT aborted (Argo CD unreachable); rerun to finish.
+
+Examples:
+  ngx-release rollback production --reason "p95 latency doubled after 1.4.2"
+  ngx-release rollback staging --to 3f2a9c1b7d4e --reason "restore before the schema change" --dry-run
+  ngx-release rollback --from-dispatch "$RUNNER_TEMP/payload.json" --json`,
+    )
+    .action(async (envArg: string | undefined, opts: Options, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const repo = loadRepo(ctx.root);
+      const { parseDispatchPayload } = await import("../rollback/payload.js");
+      let payload: import("../rollback/payload.js").DispatchPayload | undefined;
+      if (opts.fromDispatch) {
+        let text: string;
+        try {
+          text = readFileSync(opts.fromDispatch, "utf8");
+        } catch (e) {
+          throw new InputError(`--from-dispatch ${opts.fromDispatch}: cannot read the file`, { cause: e });
+        }
+        payload = parseDispatchPayload(text, opts.fromDispatch);
+        if (envArg && envArg !== payload.environment) {
+          throw new InputError(
+            `<env> ${envArg} does not match the payload's environment ${payload.environment} (${opts.fromDispatch})`,
+          );
+        }
+      }
+      const envName = payload?.environment ?? envArg;
+      if (!envName)
+        throw new InputError(
+          "name the environment to roll back (rollback <env>) or pass --from-dispatch <payload.json>",
+        );
+      const env = environmentByName(repo, envName);
+      const reason =
+        opts.reason?.trim() ||
+        (payload
+          ? `Argo Rollouts ${payload.trigger === "on-analysis-run-failed" ? "analysis failed" : "aborted"} on ${payload.rollout}${payload.message ? `: ${payload.message}` : ""}`
+          : undefined);
+      if (!reason)
+        throw new InputError('--reason "<why>" is required (it goes into the PR and the rejection)');
+      if (opts.to !== undefined && payload)
+        throw new InputError("--to cannot be combined with --from-dispatch");
+
+      const e = ctx.env;
+      const logUrl =
+        e.GITHUB_SERVER_URL && e.GITHUB_REPOSITORY && e.GITHUB_RUN_ID
+          ? `${e.GITHUB_SERVER_URL}/${e.GITHUB_REPOSITORY}/actions/runs/${e.GITHUB_RUN_ID}`
+          : undefined;
+      const { createForge } = await import("../adapters/forge-factory.js");
+      const { openLedger } = await import("../ledger/open.js");
+      const { rollback } = await import("../rollback/rollback.js");
+      const forge = await createForge(ctx.env, repo);
+      const ledger = await openLedger(repo, ctx.env);
+      const argocd = argoCdFromEnv(ctx.env, repo.config);
+      const outcome = await rollback({
+        repo,
+        forge,
+        ledger,
+        ...(argocd ? { argocd } : {}),
+        env: env.name,
+        reason,
+        ...(opts.to !== undefined ? { to: opts.to } : {}),
+        ...(payload ? { payload } : {}),
+        dryRun: Boolean(opts.dryRun),
+        ...(logUrl ? { logUrl } : {}),
+        progress: (m) => ctx.info(m),
+      });
+      finish(ctx, outcome, forge.kind, ledger.kind);
+    });
+}
+
+/** the exit status of an outcome that was written: what still needs a person */
+function problem(o: RollbackOutcome): { code: ExitCode; message: string; hint?: string } | undefined {
+  if (o.status === "no-known-good") {
+    return {
+      code: ExitCode.checkFailed,
+      message: o.message,
+      hint: `fix forward, or: ngx-release rollback ${o.environment} --to <version> --reason "…"`,
+    };
+  }
+  if (o.status !== "rolled-back") return undefined;
+  if (o.autoMerge.wanted && !o.autoMerge.merged) {
+    return {
+      code: ExitCode.checkFailed,
+      message: `rollback PR #${o.publish?.pullRequest?.number} was opened but NOT merged: ${o.autoMerge.message ?? "merge refused"}`,
+      hint: "merge it by hand (branch protection may require a review)",
+    };
+  }
+  if (o.abort?.status === "failed") {
+    return {
+      code: ExitCode.remote,
+      message: `Git was rolled back, but the Rollouts were NOT aborted through Argo CD: ${o.abort.error}`,
+      hint: `rerun the same command (idempotent), or: kubectl argo rollouts abort <rollout> -n ngx-agents`,
+    };
+  }
+  return undefined;
+}
+
+function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string): void {
+  const p = problem(o);
+  if (ctx.json) {
+    ctx.printJson({
+      status: o.status,
+      environment: o.environment,
+      message: o.message,
+      forge,
+      ledger,
+      failedVersion: o.failedVersion ?? null,
+      target: o.target ?? null,
+      changes: o.changes.map((c) => ({
+        component: c.component,
+        from: c.from ? imageRef(c.from) : null,
+        to: imageRef(c.to),
+      })),
+      abort: o.abort ?? null,
+      analysis: o.analysis ?? null,
+      rejected: o.rejected ?? null,
+      failedDeployment: o.failedDeployment ?? null,
+      closedPullRequests: o.closedPullRequests,
+      branch: o.branch,
+      commit: o.publish ? { sha: o.publish.commit.sha, status: o.publish.commit.status } : null,
+      pullRequest: o.publish?.pullRequest
+        ? {
+            number: o.publish.pullRequest.number,
+            url: o.publish.pullRequest.url,
+            status: o.publish.pullRequestStatus,
+          }
+        : null,
+      autoMerge: o.autoMerge,
+      sync: o.sync ?? null,
+      restored: o.restored
+        ? { deploymentId: o.restored.deploymentId, state: o.restored.state, sha: o.restored.sha }
+        : null,
+      ...(o.status === "planned" ? { title: o.text?.title, body: o.text?.body } : {}),
+      ...(p ? { error: { message: p.message, hint: p.hint, exitCode: p.code } } : {}),
+    });
+    if (p) process.exitCode = p.code;
+    return;
+  }
+  if (o.status === "stale") {
+    ctx.print(o.message);
+    return;
+  }
+  ctx.print(o.status === "planned" ? `[dry run] ${o.message}` : o.message);
+  if (o.changes.length) {
+    ctx.print(
+      table(
+        ["component", "from (failing)", "to (restored)"],
+        o.changes.map((c) => [c.component, c.from ? imageRef(c.from) : "—", imageRef(c.to)]),
+      ),
+    );
+  }
+  if (o.abort) ctx.print(`abort: ${abortLine(o.abort)}`);
+  if (o.rejected !== undefined)
+    ctx.print(`version ${o.failedVersion}: ${o.rejected ? "rejected now" : "already rejected"}`);
+  if (o.failedDeployment)
+    ctx.print(
+      `deployment ${o.failedDeployment.id}: ${o.failedDeployment.marked ? "marked failure" : "already failure"}`,
+    );
+  for (const n of o.closedPullRequests)
+    ctx.print(`closed promotion pull request #${n} (stale after the rollback)`);
+  const pr = o.publish?.pullRequest;
+  if (o.publish)
+    ctx.print(`branch ${o.branch}: ${o.publish.commit.sha.slice(0, 12)} (${o.publish.commit.status})`);
+  if (pr) ctx.print(`pull request #${pr.number} ${o.publish?.pullRequestStatus}: ${pr.url}`);
+  if (o.autoMerge.wanted) {
+    ctx.print(
+      o.autoMerge.merged
+        ? `merged: ${o.autoMerge.sha?.slice(0, 12)}`
+        : `NOT merged: ${o.autoMerge.message ?? ""}`,
+    );
+  } else if (pr)
+    ctx.print(`review needed: rollback.autoMerge is ${o.autoMerge.setting} for ${o.environment}`);
+  if (o.sync)
+    ctx.print(o.sync.requested ? "Argo CD sync requested" : `Argo CD sync not requested: ${o.sync.error}`);
+  if (o.restored)
+    ctx.print(
+      `restored deployment ${o.restored.deploymentId}: ${o.restored.state} (${o.restored.description})`,
+    );
+  if (o.status === "planned" && o.text) {
+    ctx.print(
+      `\n--dry-run: nothing written, nothing aborted. ${o.branch} would carry this; the pull request would read:\n`,
+    );
+    ctx.print(o.text.body);
+  } else if (forge === "local" && o.text && o.publish?.pullRequestStatus === "created") {
+    ctx.print(`\n--- pull request text ---\n${o.text.body}`);
+  }
+  if (p) {
+    ctx.stderr.write(`error: ${p.message}\n${p.hint ? `hint: ${p.hint}\n` : ""}`);
+    process.exitCode = p.code;
+  }
+}
