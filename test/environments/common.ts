@@ -143,6 +143,7 @@ export function commonChecks(x: EnvExpectations): () => Rendered {
         "kubernetes.io/metadata.name": "kube-system",
       });
       expect(dns[0].to[0].podSelector.matchLabels).toEqual({ "k8s-app": "kube-dns" });
+      expect(dns[0].to[1]).toEqual({ ipBlock: { cidr: "169.254.20.10/32" } });
       expect(dns[0].ports).toEqual([
         { protocol: "UDP", port: 53 },
         { protocol: "TCP", port: 53 },
