@@ -138,6 +138,39 @@ describe("backup run", () => {
     expect(fake.actions).toEqual([]);
   });
 
+  it("works with an Argo CD older than 3.1 (v1 actions endpoint)", async () => {
+    await fake.close();
+    fake = await FakeArgoCd.start({ actionsApi: "v1-only" });
+    fake.withApp(APP, { resources: [cronJob()] });
+    const created = scriptCreatedJob(fake, ["running", "succeeded"]);
+    const r = await cli(["backup", "run", "production", "--poll-interval", "10ms", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).job).toBe(created[0]);
+    expect(fake.actions).toMatchObject([{ api: "v1", action: "create-job" }]);
+  });
+
+  it("times out naming the problem when create-job is accepted but no Job ever shows up", async () => {
+    fake.onCreateJob = (j, app) => {
+      // e.g. rejected by an admission webhook after Argo CD answered: the Job never exists
+      app.children = app.children.filter((c) => c.manifest !== j);
+    };
+    const r = await cli(["backup", "run", "production", "--poll-interval", "50ms", "--timeout", "1s"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'Argo CD ran "create-job" on CronJob ngx-agents/db-backup but no new Job appeared under it in ngx-agents-production\'s resource tree',
+    );
+  });
+
+  it("a CronJob that Argo CD does not have live is exit 3 with what to check, before any action", async () => {
+    fake.app(APP).resources = [];
+    const r = await cli(["backup", "run", "production"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(
+      "CronJob ngx-agents/db-backup not found as part of application ngx-agents-production",
+    );
+    expect(writes()).toEqual([]);
+  });
+
   it("--dry-run reads but creates no Job", async () => {
     const r = await cli(["backup", "run", "production", "--dry-run"]);
     expect(r.code).toBe(0);
