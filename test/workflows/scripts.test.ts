@@ -35,44 +35,67 @@ interface Ran {
   readonly stderr: string;
   readonly output: Record<string, string>;
   readonly gh: { method: string; endpoint: string; headers: string[]; fields: Record<string, string> }[];
+  readonly npx: { args: string[]; files: Record<string, string> }[];
 }
 
-/** Runs one step's script in `cwd` with the given environment; `routes` answer the fake gh. */
+type NpxRoutes = Record<string, { stdout?: string; stderr?: string; code?: number }>;
+
+function fakeCommand(bin: string, name: string, script: string): void {
+  const path = join(bin, name);
+  writeFileSync(path, `#!/bin/sh\nexec "${process.execPath}" "${join(import.meta.dirname, script)}" "$@"\n`);
+  chmodSync(path, 0o755);
+}
+
+function jsonLines<T>(file: string): T[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
+}
+
+/**
+ * Runs one step's script in `cwd` with the given environment; `routes` answer the fake gh,
+ * `npxRoutes` the fake npx (that is, ngx-release).
+ */
 function run(
   script: string,
   cwd: string,
   env: Record<string, string>,
   routes: Record<string, unknown> = {},
+  npxRoutes: NpxRoutes = {},
 ): Ran {
   const dir = fresh("run");
   const bin = join(dir, "bin");
   mkdirSync(bin);
-  const ghPath = join(bin, "gh");
-  writeFileSync(
-    ghPath,
-    `#!/bin/sh\nexec "${process.execPath}" "${join(import.meta.dirname, "fake-gh.mjs")}" "$@"\n`,
-  );
-  chmodSync(ghPath, 0o755);
+  fakeCommand(bin, "gh", "fake-gh.mjs");
+  fakeCommand(bin, "npx", "fake-npx.mjs");
   const files = {
     script: join(dir, "step.sh"),
     output: join(dir, "github_output"),
     log: join(dir, "gh.log"),
     routes: join(dir, "routes.json"),
+    npxLog: join(dir, "npx.log"),
+    npxRoutes: join(dir, "npx-routes.json"),
   };
   writeFileSync(files.script, script);
   writeFileSync(files.output, "");
   writeFileSync(files.log, "");
   writeFileSync(files.routes, JSON.stringify(routes));
+  writeFileSync(files.npxLog, "");
+  writeFileSync(files.npxRoutes, JSON.stringify(npxRoutes));
   const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", files.script], {
     cwd,
     encoding: "utf8",
     env: {
       PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
       HOME: dir,
+      RUNNER_TEMP: dir,
       GITHUB_OUTPUT: files.output,
       GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
       GH_FAKE_LOG: files.log,
       GH_FAKE_ROUTES: files.routes,
+      NPX_FAKE_LOG: files.npxLog,
+      NPX_FAKE_ROUTES: files.npxRoutes,
       ...env,
     },
   });
@@ -82,11 +105,14 @@ function run(
       .filter((l) => l.includes("="))
       .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
   );
-  const gh = readFileSync(files.log, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, output, gh };
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    output,
+    gh: jsonLines(files.log),
+    npx: jsonLines(files.npxLog),
+  };
 }
 
 function git(cwd: string, ...args: string[]): string {
@@ -493,5 +519,160 @@ describe("backup.yaml: one RPO issue per environment", () => {
     const r = run(open, workdir, env, { "POST repos/ngx/delivery/issues": { number: 12 } });
     expect(r.status).not.toBe(0);
     expect(writes(r)).toEqual([]);
+  });
+});
+
+describe("rollback.yaml and release.yaml: what reaches ngx-release", () => {
+  it("a rollout-aborted dispatch becomes the body the notification sent, read by --from-dispatch", () => {
+    const script = step(
+      "rollback.yaml",
+      "rollback",
+      (s) => s.name?.includes("from the Argo Rollouts") ?? false,
+    );
+    const dir = fresh("dispatch");
+    const clientPayload = {
+      trigger: "on-analysis-run-failed",
+      environment: "production",
+      rollout: "orchestrator",
+    };
+    write(dir, {
+      "event.json": JSON.stringify({
+        action: "rollout-aborted",
+        branch: "main",
+        client_payload: clientPayload,
+        repository: { full_name: "ngx/delivery" },
+        sender: { login: "argo-bot" },
+      }),
+    });
+    const r = run(script, dir, { GITHUB_EVENT_PATH: join(dir, "event.json") }, {}, { "*": { code: 0 } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.npx).toHaveLength(1);
+    const [call] = r.npx;
+    expect(call?.args.slice(0, 3)).toEqual(["ngx-release", "rollback", "--from-dispatch"]);
+    const file = call?.args[3] as string;
+    expect(JSON.parse(call?.files[file] ?? "null")).toEqual({
+      event_type: "rollout-aborted",
+      client_payload: clientPayload,
+    });
+  });
+
+  it("a rollback by hand passes the reason (with who asked) as one word, and --to only when given", () => {
+    const script = step(
+      "rollback.yaml",
+      "rollback",
+      (s) => s.name?.includes("requested by a person") ?? false,
+    );
+    const reason = 'p99 $(touch pwned) "quoted"; exit 0';
+    const base = { ENVIRONMENT: "staging", REASON: reason, ACTOR: "ana" };
+    const without = run(script, scratch, { ...base, TO: "" }, {}, { "*": { code: 0 } });
+    expect(without.status, without.stderr).toBe(0);
+    expect(without.npx.map((c) => c.args)).toEqual([
+      ["ngx-release", "rollback", "staging", "--reason", `${reason} (requested by @ana)`],
+    ]);
+    const withTo = run(script, scratch, { ...base, TO: "2026-11-20.3" }, {}, { "*": { code: 1 } });
+    expect(withTo.status).toBe(1);
+    expect(withTo.npx.map((c) => c.args)).toEqual([
+      [
+        "ngx-release",
+        "rollback",
+        "staging",
+        "--reason",
+        `${reason} (requested by @ana)`,
+        "--to",
+        "2026-11-20.3",
+      ],
+    ]);
+  });
+
+  it("an image-published dispatch becomes one --image <component>=<ref>, whatever the payload holds", () => {
+    const script = step("release.yaml", "release", (s) => s.name === "ngx-release release");
+    const image = "us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator@sha256:" + "a".repeat(64);
+    const r = run(script, scratch, { COMPONENT: "orchestrator", IMAGE: image }, {}, { "*": { code: 0 } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.npx.map((c) => c.args)).toEqual([
+      ["ngx-release", "release", "--image", `orchestrator=${image}`],
+    ]);
+    const hostile = run(script, scratch, { COMPONENT: "x; echo", IMAGE: "$(id)" }, {}, { "*": { code: 2 } });
+    expect(hostile.status).toBe(2);
+    expect(hostile.npx.map((c) => c.args)).toEqual([["ngx-release", "release", "--image", "x; echo=$(id)"]]);
+  });
+
+  it("no write token: the writers stop with exit 2 before calling ngx-release", () => {
+    for (const [file, job] of [
+      ["release.yaml", "release"],
+      ["rollback.yaml", "rollback"],
+      ["promote.yaml", "record"],
+      ["promote.yaml", "promote-staging"],
+      ["promote.yaml", "promote-production"],
+    ] as const) {
+      const script = step(file, job, (s) => s.name === "Require a write token");
+      const r = run(script, scratch, { TOKEN: "" });
+      expect(r.status, `${file} ${job}`).toBe(2);
+      expect(r.stdout).toContain("::error::no write token");
+      expect(run(script, scratch, { TOKEN: "ghs_x" }).status).toBe(0);
+    }
+  });
+});
+
+describe("promote.yaml: the production readiness check", () => {
+  const backup = step("promote.yaml", "check-production", (s) => s.id === "backup");
+  const gate = step("promote.yaml", "check-production", (s) => s.id === "gate");
+  const ready = step("promote.yaml", "check-production", (s) => s.id === "ready");
+  const statusCall = "ngx-release backup status production --json";
+  const hours = (h: number) => String(h * 3600_000);
+
+  it.each([
+    ["13h old, 12h allowed", "true", { stdout: JSON.stringify({ ageMs: 13 * 3600_000 }), code: 0 }],
+    ["1h old", "false", { stdout: JSON.stringify({ ageMs: 3600_000 }), code: 0 }],
+    ["older than the RPO (exit 1)", "true", { stdout: JSON.stringify({ ageMs: 30 * 3600_000 }), code: 1 }],
+    ["never backed up", "true", { stdout: JSON.stringify({ satisfiesRpo: false }), code: 1 }],
+  ])("backup %s → a backup is needed before the release: %s", (_label, needed, answer) => {
+    const r = run(backup, scratch, { MAX_AGE_MS: hours(12) }, {}, { [statusCall]: answer });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.output.needed).toBe(needed);
+  });
+
+  it("Argo CD failing (exit 3) fails the check instead of guessing", () => {
+    const r = run(backup, scratch, { MAX_AGE_MS: hours(12) }, {}, { [statusCall]: { code: 3 } });
+    expect(r.status).toBe(3);
+    expect(r.output.needed).toBeUndefined();
+  });
+
+  it.each([
+    [0, "true"],
+    [1, "false"],
+  ])("gate --report exit %i → open=%s", (code, open) => {
+    const r = run(gate, scratch, {}, {}, { "ngx-release gate production --report": { code } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.output.open).toBe(open);
+  });
+
+  it("gate exit 2 or 3 fails the step", () => {
+    for (const code of [2, 3]) {
+      expect(run(gate, scratch, {}, {}, { "ngx-release gate production --report": { code } }).status).toBe(
+        code,
+      );
+    }
+  });
+
+  it.each([
+    ["true", "true", "false", "true"],
+    ["true", "false", "true", "true"],
+    ["true", "false", "false", "false"],
+    ["false", "", "", "false"],
+  ])("pending=%s open=%s backup=%s → ready=%s", (PENDING, OPEN, BACKUP, expected) => {
+    const r = run(ready, scratch, { PENDING, OPEN, BACKUP });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.output.ready).toBe(expected);
+  });
+
+  it("promote staging production: a closed gate (exit 1) is not a failure, exit 3 is", () => {
+    const promote = step("promote.yaml", "promote-production", (s) => s.id === "promote");
+    const closed = run(promote, scratch, {}, {}, { "ngx-release promote staging production": { code: 1 } });
+    expect(closed.status).toBe(0);
+    expect(closed.stdout).toContain("a gate into production is closed");
+    expect(
+      run(promote, scratch, {}, {}, { "ngx-release promote staging production": { code: 3 } }).status,
+    ).toBe(3);
   });
 });
