@@ -586,7 +586,7 @@ describe("rollback.yaml and release.yaml: what reaches ngx-release", () => {
 
   it("an image-published dispatch becomes one --image <component>=<ref>, whatever the payload holds", () => {
     const script = step("release.yaml", "release", (s) => s.name === "ngx-release release");
-    const image = "us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator@sha256:" + "a".repeat(64);
+    const image = `us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator@sha256:${"a".repeat(64)}`;
     const r = run(script, scratch, { COMPONENT: "orchestrator", IMAGE: image }, {}, { "*": { code: 0 } });
     expect(r.status, r.stderr).toBe(0);
     expect(r.npx.map((c) => c.args)).toEqual([
