@@ -171,6 +171,28 @@ describe("backup run", () => {
     expect(writes()).toEqual([]);
   });
 
+  it("--if-stale skips a run while the last backup is younger than maxAgeBeforeRelease", async () => {
+    const recent = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    fake.withResource(APP, cronJob({ lastSuccessfulTime: recent }));
+    const r = await cli(["backup", "run", "production", "--if-stale", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      skipped: true,
+      freshness: { maxAgeBeforeRelease: "12h", backupNeededBeforeRelease: false, satisfiesRpo: true },
+    });
+    expect(writes()).toEqual([]);
+  });
+
+  it("--if-stale runs one when the last backup is older than maxAgeBeforeRelease", async () => {
+    const old = new Date(Date.now() - 13 * 3_600_000).toISOString();
+    fake.withResource(APP, cronJob({ lastSuccessfulTime: old }));
+    const created = scriptCreatedJob(fake, ["running", "succeeded"]);
+    const r = await cli(["backup", "run", "production", "--if-stale", "--poll-interval", "10ms"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("older than maxAgeBeforeRelease 12h: running one");
+    expect(created).toHaveLength(1);
+  });
+
   it("--dry-run reads but creates no Job", async () => {
     const r = await cli(["backup", "run", "production", "--dry-run"]);
     expect(r.code).toBe(0);

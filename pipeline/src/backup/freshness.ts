@@ -39,6 +39,10 @@ export interface BackupFreshness {
   readonly running: readonly string[];
   /** the newest failed Job after the last success, if any ("db-backup-2611260200: BackoffLimitExceeded") */
   readonly lastFailure?: string;
+  /** backup.maxAgeBeforeRelease of the environment, when the caller gave it ("12h") */
+  readonly maxAgeBeforeRelease?: string;
+  /** true when a release should run a backup first: none known, or older than maxAgeBeforeRelease */
+  readonly backupNeededBeforeRelease?: boolean;
   /** one line for people */
   readonly summary: string;
 }
@@ -55,6 +59,7 @@ export interface FreshnessInput {
   readonly env: string;
   readonly cronJob: string;
   readonly rpo: string;
+  readonly maxAgeBeforeRelease?: string;
   readonly cronJobManifest: LiveCronJob;
   /** live manifests of the CronJob's Jobs */
   readonly jobs: readonly LiveJob[];
@@ -96,6 +101,7 @@ export function evaluateFreshness(input: FreshnessInput): BackupFreshness {
   const lastFailure = failures[0] ? `${failures[0].state.name}: ${failures[0].state.reason}` : undefined;
   const object = job ? input.objectOf?.(job.job) : undefined;
 
+  const maxAgeMs = input.maxAgeBeforeRelease ? parseDuration(input.maxAgeBeforeRelease) : undefined;
   const base = {
     env: input.env,
     cronJob: input.cronJob,
@@ -103,10 +109,12 @@ export function evaluateFreshness(input: FreshnessInput): BackupFreshness {
     rpoMs,
     running,
     ...(lastFailure ? { lastFailure } : {}),
+    ...(input.maxAgeBeforeRelease ? { maxAgeBeforeRelease: input.maxAgeBeforeRelease } : {}),
   };
   if (!lastSuccessAt) {
     return {
       ...base,
+      ...(maxAgeMs !== undefined ? { backupNeededBeforeRelease: true } : {}),
       satisfiesRpo: false,
       summary: `no successful backup of ${input.env} is known (CronJob ${input.cronJob}); RPO ${input.rpo} not met`,
     };
@@ -121,6 +129,7 @@ export function evaluateFreshness(input: FreshnessInput): BackupFreshness {
     age,
     ...(job ? { job: job.state.name } : {}),
     ...(object ? { object } : {}),
+    ...(maxAgeMs !== undefined ? { backupNeededBeforeRelease: ageMs >= maxAgeMs } : {}),
     satisfiesRpo,
     summary: satisfiesRpo
       ? `last backup ${age} ago (${lastSuccessAt}) is within the RPO of ${input.rpo}`
@@ -149,6 +158,7 @@ export async function backupFreshness(
     env: env.name,
     cronJob: backup.cronJob,
     rpo: backup.rpo,
+    maxAgeBeforeRelease: backup.maxAgeBeforeRelease,
     cronJobManifest,
     jobs,
     now: options.now ?? new Date(),

@@ -79,6 +79,10 @@ export function register(program: Command): void {
       "how long to wait for the Job (default: backup.timeout in promotion.yaml)",
     )
     .option("--poll-interval <duration>", "how often to ask Argo CD", "5s")
+    .option(
+      "--if-stale",
+      "only when the last successful backup is older than backup.maxAgeBeforeRelease (what a release needs); else report it and exit 0",
+    )
     .option("--dry-run", "check everything and show what would run; create no Job")
     .addHelpText(
       "after",
@@ -87,7 +91,7 @@ export function register(program: Command): void {
     .action(
       async (
         envName: string,
-        opts: { timeout?: string; pollInterval: string; dryRun?: boolean },
+        opts: { timeout?: string; pollInterval: string; dryRun?: boolean; ifStale?: boolean },
         cmd: Command,
       ) => {
         const ctx = contextFrom(cmd);
@@ -96,6 +100,22 @@ export function register(program: Command): void {
         const { repo, env, backup: cfg } = await prepare(ctx, envName);
         const timeout = timeoutOption ?? parseDuration(cfg.timeout);
         const argocd = await argoCd(ctx, repo);
+        if (opts.ifStale) {
+          const f = await backupFreshness(argocd, env);
+          if (!f.backupNeededBeforeRelease) {
+            if (ctx.json) ctx.printJson({ skipped: true, reason: "fresh", freshness: f });
+            else
+              ctx.print(
+                `no backup needed: the last one finished ${f.age} ago (${f.job ?? f.lastSuccessAt}), younger than maxAgeBeforeRelease ${cfg.maxAgeBeforeRelease}`,
+              );
+            return;
+          }
+          ctx.info(
+            f.lastSuccessAt
+              ? `last backup ${f.age} ago is older than maxAgeBeforeRelease ${cfg.maxAgeBeforeRelease}: running one`
+              : "no successful backup is known: running one",
+          );
+        }
         if (opts.dryRun) {
           const plan = await planBackupRun(argocd, env);
           const result = {
