@@ -3,7 +3,7 @@
 // authentication for the local superuser. PostgreSQL refuses to run as root, so under root the
 // server runs as the `postgres` (or `nobody`) user. Stopped by PID (SIGINT = fast shutdown).
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,13 +20,18 @@ export interface Postgres {
 }
 
 function binDir(): string {
-  const candidates = [process.env.PG_BIN, "/usr/local/bin", "/usr/lib/postgresql/15/bin"].filter(
-    Boolean,
-  ) as string[];
+  // Debian keeps server binaries in /usr/lib/postgresql/<major>/bin; the newest first
+  const debian = existsSync("/usr/lib/postgresql")
+    ? readdirSync("/usr/lib/postgresql")
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+        .map((v) => `/usr/lib/postgresql/${v}/bin`)
+    : [];
+  const candidates = [process.env.PG_BIN, "/usr/local/bin", ...debian].filter(Boolean) as string[];
   for (const dir of candidates)
     if (existsSync(join(dir, "initdb")) && existsSync(join(dir, "postgres"))) return dir;
   throw new Error(
-    "PostgreSQL server binaries (initdb, postgres) not found: install postgresql or set PG_BIN",
+    "PostgreSQL server binaries (initdb, postgres) not found: apt-get install postgresql (server and clients), or set PG_BIN to their directory",
   );
 }
 
