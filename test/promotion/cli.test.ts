@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
-import { checkout, DEFAULT_COMPONENTS, fixtureFiles, git, gitRepo, pinned, uniform } from "./fixture.js";
+import { addGitHubDeployments } from "../helpers/fake-github-deployments.js";
+import { DEFAULT_COMPONENTS, fixtureFiles, git, gitRepo, pinned, uniform } from "./fixture.js";
 
 const files = () => fixtureFiles({ dev: uniform(DEFAULT_COMPONENTS, pinned("1.1.0")) });
 const REF = `us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator:1.3.0@sha256:${"c".repeat(64)}`;
@@ -89,6 +90,39 @@ describe("ngx-release promote / release (local forge)", () => {
     expect(refs(dir)).toBe(before);
   });
 
+  it("closed gates refuse with exit 1 and the reasons; --skip-gates needs --reason and writes it into the PR", async () => {
+    const dir = gitRepo(
+      fixtureFiles({ dev: uniform(DEFAULT_COMPONENTS, pinned("1.1.0")), stagingGates: ["synced-healthy"] }),
+    );
+    const before = refs(dir);
+    const closed = await runCli(["promote", "dev", "staging"], { cwd: dir });
+    expect(closed.code).toBe(1);
+    expect(closed.stderr).toMatch(/refusing to promote into staging: 1 gate\(s\) closed/);
+    expect(closed.stderr).toMatch(/synced-healthy/);
+    const noReason = await runCli(["promote", "dev", "staging", "--skip-gates"], { cwd: dir });
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toMatch(/--skip-gates needs --reason/);
+    expect(refs(dir)).toBe(before);
+    const skipped = await runCli(
+      ["promote", "dev", "staging", "--skip-gates", "--reason", "hotfix 42", "--json"],
+      {
+        cwd: dir,
+      },
+    );
+    expect(skipped.code, skipped.stderr).toBe(0);
+    expect(JSON.parse(skipped.stdout).pullRequest.number).toBe(1);
+    const body = git(dir, "show", "promote/staging:environments/staging/kustomization.yaml");
+    expect(body).toContain('newTag: "1.1.0"');
+    const pr = await runCli(
+      ["promote", "dev", "staging", "--skip-gates", "--reason", "hotfix 42", "--dry-run"],
+      {
+        cwd: dir,
+      },
+    );
+    expect(pr.stdout).toMatch(/> ⚠️ Gates skipped \(--skip-gates\): hotfix 42/);
+    expect(pr.stdout).toMatch(/- ❌ \*\*synced-healthy\*\*/);
+  });
+
   it("release commits to dev directly (write: commit)", async () => {
     const dir = gitRepo(files());
     const r = await runCli(["release", "--image", `orchestrator=${REF}`, "--json"], { cwd: dir });
@@ -102,6 +136,13 @@ describe("ngx-release promote / release (local forge)", () => {
   });
 });
 
+/** the GitHub fake with the deployments routes the ledger (rejected versions, gates) reads */
+async function startGitHub(): Promise<FakeGitHub> {
+  const fake = await FakeGitHub.start();
+  addGitHubDeployments(fake.server, { repository: fake.repository });
+  return fake;
+}
+
 describe("ngx-release promote on GitHub (fake)", () => {
   let gh: FakeGitHub | undefined;
   afterEach(async () => {
@@ -110,10 +151,10 @@ describe("ngx-release promote on GitHub (fake)", () => {
   });
 
   it("--json returns the PR number and URL", async () => {
-    gh = await FakeGitHub.start();
+    gh = await startGitHub();
     gh.push("main", files());
     const r = await runCli(["promote", "dev", "staging", "--json"], {
-      cwd: checkout(files()),
+      cwd: gitRepo(files()),
       env: gh.env(),
     });
     expect(r.code, r.stderr).toBe(0);
@@ -125,10 +166,10 @@ describe("ngx-release promote on GitHub (fake)", () => {
   });
 
   it("a token without contents:write → exit 3 with the permission named; no branch", async () => {
-    gh = await FakeGitHub.start();
+    gh = await startGitHub();
     gh.push("main", files());
     gh.readOnly = true;
-    const r = await runCli(["promote", "dev", "staging"], { cwd: checkout(files()), env: gh.env() });
+    const r = await runCli(["promote", "dev", "staging"], { cwd: gitRepo(files()), env: gh.env() });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/GitHub: creating the tree failed \(HTTP 403\): Resource not accessible/);
     expect(r.stderr).toMatch(/hint: .*contents:write/);
@@ -136,9 +177,9 @@ describe("ngx-release promote on GitHub (fake)", () => {
   });
 
   it("malformed overlay YAML on main → exit 2 and no request that writes", async () => {
-    gh = await FakeGitHub.start();
+    gh = await startGitHub();
     gh.push("main", { ...files(), "environments/staging/kustomization.yaml": "images:\n  - name: [\n" });
-    const r = await runCli(["promote", "dev", "staging"], { cwd: checkout(files()), env: gh.env() });
+    const r = await runCli(["promote", "dev", "staging"], { cwd: gitRepo(files()), env: gh.env() });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/environments\/staging\/kustomization.yaml: invalid YAML/);
     expect(gh.writes()).toHaveLength(0);

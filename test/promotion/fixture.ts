@@ -43,6 +43,7 @@ environments:
     argocdApplication: ngx-agents-staging
     namespace: ngx-agents
     requireDigests: true
+    gates: STAGING_GATES
   - name: production
     argocdApplication: ngx-agents-production
     namespace: ngx-agents
@@ -104,6 +105,8 @@ export interface FixtureOptions {
   readonly staging?: EnvImages;
   readonly production?: EnvImages;
   readonly devWrite?: "commit" | "pull-request";
+  /** gates checked before promoting into staging (default none) */
+  readonly stagingGates?: readonly string[];
 }
 
 export function uniform(components: readonly string[], v: Version): EnvImages {
@@ -113,7 +116,10 @@ export function uniform(components: readonly string[], v: Version): EnvImages {
 export function fixtureFiles(o: FixtureOptions = {}): Record<string, string> {
   const components = o.components ?? DEFAULT_COMPONENTS;
   const files: Record<string, string> = {
-    "environments/promotion.yaml": CONFIG.replace("WRITE_DEV", o.devWrite ?? "commit"),
+    "environments/promotion.yaml": CONFIG.replace("WRITE_DEV", o.devWrite ?? "commit").replace(
+      "STAGING_GATES",
+      `[${(o.stagingGates ?? []).join(", ")}]`,
+    ),
     "environments/base/kustomization.yaml": `resources:\n${components.map((c) => `  - ${c}.yaml`).join("\n")}\n`,
     "environments/dev/kustomization.yaml": overlay("dev", o.dev ?? uniform(components, pinned("1.0.0"))),
     "environments/staging/kustomization.yaml": overlay(

@@ -1,10 +1,18 @@
 // ngx-release promote <from> <to>: open or update the promotion pull request for <to>.
 import type { Command } from "commander";
-import { loadRepo } from "../config/load.js";
+import { environmentByName, loadRepo } from "../config/load.js";
 import { table } from "../output/format.js";
 import { imageRef, versionOf } from "../promotion/images.js";
+import { checkOrder } from "../promotion/plan.js";
 import type { ChangeResult } from "../promotion/promote.js";
 import { type Context, contextFrom } from "./context.js";
+
+interface PromoteOptions {
+  allowSkip?: boolean;
+  dryRun?: boolean;
+  skipGates?: boolean;
+  reason?: string;
+}
 
 export function register(program: Command): void {
   program
@@ -16,9 +24,13 @@ export function register(program: Command): void {
     .argument("<to>", "the next environment in environments/promotion.yaml, e.g. staging")
     .option("--allow-skip", "allow promoting over an environment in the configured order")
     .option("--dry-run", "show the change and the pull request text; write nothing")
+    .option("--skip-gates", "open the pull request although gates are closed (needs --reason)")
+    .option("--reason <text>", "why gates were skipped; written into the pull request")
     .addHelpText(
       "after",
       `
+The gates configured for <to> are evaluated first (see ngx-release gate <to>): closed gates refuse
+with exit 1 unless --skip-gates --reason "<why>" (the reason is written into the pull request).
 Without GITHUB_TOKEN the branch and commit are made in the local checkout (working tree and index
 untouched) and the pull request text is printed. With GITHUB_TOKEN and GITHUB_REPOSITORY (and
 GITHUB_API_URL on GitHub Enterprise) the branch, commit and pull request are made on GitHub.
@@ -28,26 +40,35 @@ Examples:
   ngx-release promote dev staging --dry-run
   ngx-release promote staging production --json`,
     )
-    .action(
-      async (from: string, to: string, opts: { allowSkip?: boolean; dryRun?: boolean }, cmd: Command) => {
-        const ctx = contextFrom(cmd);
-        const repo = loadRepo(ctx.root);
-        const { createForge } = await import("../adapters/forge-factory.js");
-        const { promote } = await import("../promotion/promote.js");
-        const forge = await createForge(ctx.env, repo);
-        const result = await promote({
-          repo,
-          forge,
-          from,
-          to,
-          allowSkip: Boolean(opts.allowSkip),
-          dryRun: Boolean(opts.dryRun),
-          ...(ctx.env.NGX_SOURCE_REPOSITORY ? { sourceRepository: ctx.env.NGX_SOURCE_REPOSITORY } : {}),
-          progress: (m) => ctx.info(m),
-        });
-        reportChange(ctx, result, forge.kind, `nothing to promote: ${to} already has the images of ${from}`);
-      },
-    );
+    .action(async (from: string, to: string, opts: PromoteOptions, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const repo = loadRepo(ctx.root);
+      // bad input first (exit 2), then the gates (exit 1 when closed), then the forge
+      checkOrder(repo, environmentByName(repo, from), environmentByName(repo, to), Boolean(opts.allowSkip));
+      const { gatesForPromotion } = await import("../gates/promotion.js");
+      const gates = await gatesForPromotion(repo, to, ctx.env, {
+        ...(opts.skipGates ? { skipGates: true } : {}),
+        ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+        progress: (m) => ctx.info(m),
+      });
+      const { createForge } = await import("../adapters/forge-factory.js");
+      const { promote } = await import("../promotion/promote.js");
+      const forge = await createForge(ctx.env, repo);
+      const result = await promote({
+        repo,
+        forge,
+        from,
+        to,
+        allowSkip: Boolean(opts.allowSkip),
+        dryRun: Boolean(opts.dryRun),
+        gates: gates.gates,
+        ...(gates.note ? { note: gates.note } : {}),
+        rejected: gates.rejected,
+        ...(ctx.env.NGX_SOURCE_REPOSITORY ? { sourceRepository: ctx.env.NGX_SOURCE_REPOSITORY } : {}),
+        progress: (m) => ctx.info(m),
+      });
+      reportChange(ctx, result, forge.kind, `nothing to promote: ${to} already has the images of ${from}`);
+    });
 }
 
 /** Output shared by promote and release (human table or --json). */

@@ -30,9 +30,12 @@ Examples:
       parseImageArguments(opts.image); // bad references fail before any request
       const { createForge } = await import("../adapters/forge-factory.js");
       const forge = await createForge(ctx.env, repo);
+      const { openLedger } = await import("../ledger/open.js");
+      const { rejectedVersionsFrom } = await import("../ledger/rejected.js");
       const result = await release({
         repo,
         forge,
+        rejected: rejectedVersionsFrom(await openLedger(repo, ctx.env)),
         images: opts.image,
         dryRun: Boolean(opts.dryRun),
         ...(ctx.env.NGX_SOURCE_REPOSITORY ? { sourceRepository: ctx.env.NGX_SOURCE_REPOSITORY } : {}),
