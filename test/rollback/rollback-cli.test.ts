@@ -1,0 +1,352 @@
+// `ngx-release rollback` as a process against the GitHub fake (git data, pulls, deployments) and the
+// Argo CD fake: the failed-canary loop end to end, duplicates, stale payloads, refusals, Argo CD down.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { REJECTIONS_ENVIRONMENT } from "../../pipeline/src/adapters/github/ledger.js";
+import { readImages } from "../../pipeline/src/promotion/images.js";
+import { runCli } from "../helpers/cli.js";
+import { FakeArgoCd, type Manifest, rollout } from "../helpers/fake-argocd.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
+import { addGitHubDeployments, type GitHubDeploymentsFake } from "../helpers/fake-github-deployments.js";
+import { gitRepo } from "../promotion/fixture.js";
+import {
+  BAD,
+  digest,
+  dispatchBody,
+  files,
+  GOOD,
+  OVERLAY,
+  seedGitHub,
+  versionId,
+  writePayload,
+} from "./fixture.js";
+
+const PROD_APP = "ngx-agents-production";
+let gh: FakeGitHub;
+let deployments: GitHubDeploymentsFake;
+let argo: FakeArgoCd;
+let root: string;
+
+function analysisRun(): Manifest {
+  return {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "AnalysisRun",
+    metadata: {
+      name: "orchestrator-6d8f7b9c4-4-0",
+      namespace: "ngx-agents",
+      creationTimestamp: "2026-11-26T09:20:00Z",
+    },
+    status: {
+      phase: "Failed",
+      message: 'Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)',
+      metricResults: [
+        {
+          name: "error-rate",
+          phase: "Failed",
+          measurements: [
+            { phase: "Successful", value: "[0.01]" },
+            { phase: "Failed", value: "[0.12]" },
+            { phase: "Failed", value: "[0.17]" },
+          ],
+        },
+        { name: "latency-p95", phase: "Running", measurements: [{ phase: "Successful", value: "[0.41]" }] },
+      ],
+    },
+  };
+}
+
+async function start(options: { good?: boolean } = {}) {
+  gh = await FakeGitHub.start("acme/delivery");
+  deployments = addGitHubDeployments(gh.server, { repository: "acme/delivery" });
+  const seeded = seedGitHub(gh, deployments, options);
+  root = gitRepo(files(BAD));
+  argo = await FakeArgoCd.start();
+  for (const app of ["ngx-agents-staging", PROD_APP]) {
+    argo
+      .withApp(app, { health: "Progressing", revision: seeded.c2 })
+      .withResource(app, rollout({ name: "orchestrator", paused: true, canaryHash: "7c9d" }))
+      .withResource(app, rollout({ name: "api-gateway", phase: "Progressing", canaryHash: "5b4a" }));
+  }
+  const orchestrator = argo.resource(PROD_APP, "Rollout", "orchestrator") as Manifest;
+  argo.app(PROD_APP).children.push({
+    manifest: analysisRun(),
+    parent: {
+      group: "argoproj.io",
+      version: "v1alpha1",
+      kind: "Rollout",
+      namespace: "ngx-agents",
+      name: orchestrator.metadata.name,
+    },
+    health: "Degraded",
+  });
+  return seeded;
+}
+
+function env(extra: Record<string, string> = {}) {
+  return { ...gh.env(), ...argo.env(), ...extra };
+}
+
+function rejections() {
+  return deployments.deployments
+    .filter((d) => d.environment === REJECTIONS_ENVIRONMENT)
+    .map((d) => d.payload as { decision: string; version: string; environment?: string });
+}
+
+afterEach(async () => {
+  await gh?.server.close();
+  await argo?.close();
+});
+
+describe("rollback --from-dispatch (production, failed analysis)", () => {
+  let seeded: Awaited<ReturnType<typeof start>>;
+  beforeEach(async () => {
+    seeded = await start();
+  });
+
+  it("aborts each moving Rollout once, merges one PR restoring the old digests, rejects the version", async () => {
+    const payload = writePayload(dispatchBody("production", BAD));
+    const r = await runCli(["rollback", "--from-dispatch", payload, "--json"], { cwd: root, env: env() });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.status).toBe("rolled-back");
+    expect(out.failedVersion).toBe(versionId(BAD));
+    expect(out.target).toMatchObject({ version: versionId(GOOD), sha: seeded.c1, how: "last-known-good" });
+
+    // Argo CD: one abort per Rollout (v2 actions API), then one sync of the tracked branch
+    expect(argo.actions.map((a) => [a.app, a.action, a.ref.name]).sort()).toEqual([
+      [PROD_APP, "abort", "api-gateway"],
+      [PROD_APP, "abort", "orchestrator"],
+    ]);
+    expect(argo.syncs).toEqual([{ app: PROD_APP }]);
+
+    // the commit: one tree with only the production overlay, holding the GOOD digests
+    const trees = gh.server.callsTo("POST", /\/git\/trees$/);
+    expect(trees).toHaveLength(1);
+    const entries = (trees[0]?.body as { tree: { path: string; content: string }[] }).tree;
+    expect(entries.map((e) => e.path)).toEqual([OVERLAY("production")]);
+    const written = entries[0]?.content as string;
+    expect(written).toContain(digest(GOOD));
+    expect(written).not.toContain(digest(BAD));
+    expect(written).toContain("# Versions: written by ngx-release"); // comments kept
+    expect(written).toContain(" # pinned");
+    // exactly the image lines changed
+    const before = (gh.fileAt(seeded.c2, OVERLAY("production")) as string).split("\n");
+    expect(written.split("\n").filter((l, i) => l !== before[i])).toHaveLength(4);
+
+    // one PR on rollback/production, merged; main now names GOOD in production, BAD still in staging
+    expect(gh.pulls).toHaveLength(1);
+    const pr = gh.pulls[0];
+    expect(pr).toMatchObject({ head: "rollback/production", base: "main", state: "closed" });
+    expect(pr?.merged_at).not.toBeNull();
+    expect(pr?.labels).toEqual(["rollback", "env:production"]);
+    expect(pr?.title).toBe("Roll back production: api-gateway 1.0.0, orchestrator 1.0.0");
+    expect(pr?.body).toContain("Failed analysis run `orchestrator-6d8f7b9c4-4-0`");
+    expect(pr?.body).toContain("| error-rate | Failed | [0.01], [0.12], [0.17] |");
+    expect(pr?.body).toContain(`Version \`${versionId(BAD)}\` is **rejected**`);
+    expect(pr?.body).toContain("https://argocd.example.test/applications/argocd/ngx-agents-production");
+    expect(pr?.body).toContain("Abort through Argo CD: done (api-gateway aborted, orchestrator aborted)");
+    expect(pr?.body).toContain("Merged automatically (rollback.autoMerge: on-analysis-failure)");
+    const merge = gh.server.callsTo("PUT", /\/pulls\/1\/merge$/);
+    expect(merge[0]?.body).toMatchObject({ sha: gh.branch("rollback/production"), merge_method: "squash" });
+    const main = gh.fileAt("main", OVERLAY("production")) as string;
+    expect(readImages(main, "p").map((i) => i.digest)).toEqual([digest(GOOD), digest(GOOD)]);
+    expect(gh.fileAt("main", OVERLAY("staging"))).toContain(digest(BAD));
+
+    // ledger: BAD rejected (in production, with the images the rollback removed), its deployment failed,
+    // the restored deployment recorded at the merge commit
+    expect(rejections()).toEqual([
+      expect.objectContaining({ decision: "reject", version: versionId(BAD), environment: "production" }),
+    ]);
+    expect(seeded.failing.statuses.at(-1)).toMatchObject({ state: "failure" });
+    expect(seeded.failing.statuses.at(-1)?.description).toContain(
+      "rolled back: Argo Rollouts analysis failed on orchestrator",
+    );
+    const restored = deployments.deployments.find(
+      (d) => d.environment === "production" && d.sha === gh.branch("main"),
+    );
+    expect(restored?.payload).toMatchObject({ version: versionId(GOOD) });
+    expect(out.restored).toMatchObject({ state: "in_progress", sha: gh.branch("main") });
+
+    // status shows the rejection; a later promote of the same version is refused
+    const status = await runCli(["status", "production", "--json"], { cwd: root, env: env() });
+    expect(status.stdout).toContain(versionId(BAD));
+    const promote = await runCli(["promote", "staging", "production"], { cwd: root, env: env() });
+    expect(promote.code).toBe(1);
+    expect(promote.stderr).toContain("refusing to write rejected version");
+    expect(promote.stderr).toContain(`version ${versionId(BAD)} rejected in production`);
+    expect(gh.pulls).toHaveLength(1);
+    expect(gh.server.unexpected).toEqual([]);
+  });
+
+  it("the same payload delivered again is stale (Git already restored): acknowledged, nothing written", async () => {
+    const payload = writePayload(dispatchBody("production", BAD));
+    expect((await runCli(["rollback", "--from-dispatch", payload], { cwd: root, env: env() })).code).toBe(0);
+    const writes = gh.writes().length;
+    const actions = argo.actions.length;
+    const again = await runCli(["rollback", "--from-dispatch", payload], { cwd: root, env: env() });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(
+      /dispatch acknowledged and ignored: the overlay of production now names .*orchestrator sha256:/,
+    );
+    expect(gh.writes()).toHaveLength(writes);
+    expect(argo.actions).toHaveLength(actions);
+    expect(gh.pulls).toHaveLength(1);
+  });
+
+  it("a payload for images Git no longer names is ignored with exit 0 (nothing aborted, nothing written)", async () => {
+    const payload = writePayload(dispatchBody("production", "0.9.0"));
+    const r = await runCli(["rollback", "--from-dispatch", payload, "--json"], { cwd: root, env: env() });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.status).toBe("stale");
+    expect(out.message).toContain("acknowledged and ignored");
+    expect(gh.writes()).toEqual([]);
+    expect(argo.actions).toEqual([]);
+  });
+
+  it("Argo CD down: Git is still rolled back and merged, the abort is reported NOT done (exit 3)", async () => {
+    argo.outage = { status: 503, body: "upstream connect error or disconnect/reset before headers" };
+    const payload = writePayload(dispatchBody("production", BAD));
+    const r = await runCli(["rollback", "--from-dispatch", payload], {
+      cwd: root,
+      env: env({ NGX_ARGOCD_RETRIES: "0" }),
+    });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/abort: \*\*NOT done\*\*: Argo CD: .*503/);
+    expect(r.stderr).toContain("Git was rolled back, but the Rollouts were NOT aborted through Argo CD");
+    expect(gh.pulls[0]).toMatchObject({ head: "rollback/production", state: "closed" });
+    expect(gh.pulls[0]?.body).toContain("Abort through Argo CD: **NOT done**");
+    expect(readImages(gh.fileAt("main", OVERLAY("production")) as string, "p")[0]?.digest).toBe(digest(GOOD));
+    expect(rejections().map((x) => x.version)).toEqual([versionId(BAD)]);
+    expect(argo.actions).toEqual([]);
+    expect(argo.syncs).toEqual([]);
+  });
+
+  it("rejects a payload with a missing field (exit 2, names the field, nothing written)", async () => {
+    const body = JSON.parse(dispatchBody("production", BAD));
+    delete body.client_payload.rollout;
+    const payload = writePayload(JSON.stringify(body));
+    const r = await runCli(["rollback", "--from-dispatch", payload], { cwd: root, env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${payload}: field client_payload.rollout is missing`);
+    expect(gh.server.requests).toEqual([]);
+    expect(argo.server.requests).toEqual([]);
+  });
+});
+
+describe("rollback <env> (manual)", () => {
+  it("staging (autoMerge never): one open PR for review; the same request again makes no second PR", async () => {
+    await start();
+    // an open promotion into staging computed before the rollback gets closed with a comment
+    gh.push("promote/staging", { "x.txt": "x" }, "promotion");
+    gh.pulls.push({
+      number: 1,
+      title: "Promote staging: …",
+      body: "",
+      head: "promote/staging",
+      base: "main",
+      state: "open",
+      merged_at: null,
+      labels: ["promotion"],
+      comments: [],
+    });
+    const args = ["rollback", "staging", "--reason", "error budget burn after 1.1.0"];
+    const first = await runCli(args, { cwd: root, env: env() });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("review needed: rollback.autoMerge is never for staging");
+    expect(first.stdout).toContain("closed promotion pull request #1");
+    expect(gh.pulls[0]).toMatchObject({ state: "closed" });
+    expect(gh.pulls[0]?.comments[0]).toContain("Closed by `ngx-release rollback staging`");
+    const open = gh.openPulls();
+    expect(open.map((p) => p.head)).toEqual(["rollback/staging"]);
+    expect(open[0]?.body).toContain("reason: error budget burn after 1.1.0");
+    expect(gh.server.callsTo("PUT", /\/merge$/)).toEqual([]);
+
+    const head = gh.branch("rollback/staging");
+    const second = await runCli(args, { cwd: root, env: env() });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("already rejected");
+    expect(gh.openPulls()).toHaveLength(1);
+    expect(gh.pulls).toHaveLength(2);
+    expect(gh.branch("rollback/staging")).toBe(head);
+    expect(gh.server.callsTo("POST", /\/pulls$/)).toHaveLength(1);
+    expect(rejections()).toHaveLength(1);
+  });
+
+  it("no known good version: exit 1 with an alert, canaries still aborted, version rejected, no PR", async () => {
+    await start({ good: false });
+    const r = await runCli(["rollback", "production", "--reason", "canary failing"], {
+      cwd: root,
+      env: env(),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("ALERT: no known good version of production to roll back to");
+    expect(argo.actions.map((a) => a.ref.name).sort()).toEqual(["api-gateway", "orchestrator"]);
+    expect(rejections().map((x) => x.version)).toEqual([versionId(BAD)]);
+    expect(gh.pulls).toEqual([]);
+    expect(gh.server.callsTo("POST", /\/git\/trees$/)).toEqual([]);
+  });
+
+  it("--to a rejected version is refused before anything is done", async () => {
+    await start();
+    deployments.seed({
+      sha: "0".repeat(40),
+      environment: REJECTIONS_ENVIRONMENT,
+      payload: {
+        "ngx-release": 1,
+        decision: "reject",
+        version: versionId(GOOD),
+        reason: "leaks memory",
+        environment: "staging",
+      },
+    });
+    const writes = gh.writes().length;
+    const r = await runCli(["rollback", "production", "--to", versionId(GOOD), "--reason", "x"], {
+      cwd: root,
+      env: env(),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `refusing to roll production back to ${versionId(GOOD)}: that version is rejected (failed in staging)`,
+    );
+    expect(r.stderr).toContain(`ngx-release unreject ${versionId(GOOD)}`);
+    expect(gh.writes()).toHaveLength(writes);
+    expect(argo.actions).toEqual([]);
+  });
+
+  it("--to a version that never succeeded there, or not a version id, is refused", async () => {
+    await start();
+    let r = await runCli(["rollback", "production", "--to", "abcdefabcdef", "--reason", "x"], {
+      cwd: root,
+      env: env(),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("it was never deployed there");
+    r = await runCli(["rollback", "production", "--to", "1.0.0", "--reason", "x"], { cwd: root, env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--to "1.0.0" is not a version id');
+    r = await runCli(["rollback", "production"], { cwd: root, env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--reason");
+    expect(gh.writes()).toEqual([]);
+    expect(argo.actions).toEqual([]);
+  });
+
+  it("--dry-run shows the plan and the PR text; nothing aborted or written", async () => {
+    await start();
+    const r = await runCli(["rollback", "production", "--reason", "x", "--dry-run", "--json"], {
+      cwd: root,
+      env: env(),
+    });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.status).toBe("planned");
+    expect(out.changes.map((c: { to: string }) => c.to)).toEqual([
+      expect.stringContaining(digest(GOOD)),
+      expect.stringContaining(digest(GOOD)),
+    ]);
+    expect(out.body).toContain("Review and merge");
+    expect(gh.writes()).toEqual([]);
+    expect(argo.actions).toEqual([]);
+  });
+});
