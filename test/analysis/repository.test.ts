@@ -39,7 +39,11 @@ describe("rollouts/ in this repository", () => {
       for (const t of templates.values()) expect(checkTemplate(t), t.metadata.name).toEqual([]);
       const plans = planAnalysis(list, templates, { canaryHash: "abc123", stableHash: "def456" });
       const byRollout = (name: string) => plans.filter((p) => p.rollout === name).map((p) => p.template);
-      expect(byRollout("orchestrator"), env.name).toEqual(["ngx-error-rate", "ngx-latency-p95"]);
+      expect(byRollout("orchestrator"), env.name).toEqual(
+        env.name === "dev"
+          ? ["ngx-error-rate", "ngx-latency-p95"]
+          : ["ngx-error-rate", "ngx-latency-p95", "ngx-error-rate-comparison", "ngx-latency-comparison"],
+      );
       for (const p of plans) {
         expect(p.query).toContain('rollouts_pod_template_hash="abc123"');
         expect(p.query).toContain(`app="${p.rollout}"`);
@@ -71,12 +75,14 @@ describe("rollouts/ in this repository", () => {
     expect(templates.map((t) => t.metadata.name).sort()).toEqual([
       "ngx-a2a-latency-p95",
       "ngx-error-rate",
+      "ngx-error-rate-comparison",
+      "ngx-latency-comparison",
       "ngx-latency-p95",
       "ngx-vertex-ai-error-rate",
     ]);
     const text = JSON.stringify(templates);
     expect(text).not.toMatch(
-      /WINDOW|MIN_REQUESTS|MAX_|INTERVAL|INITIAL_DELAY|PROMETHEUS_ADDRESS|AnalysisSettings/,
+      /WINDOW|MIN_REQUESTS|MAX_|INTERVAL|INITIAL_DELAY|PROMETHEUS_ADDRESS|CRITICAL_Z|MARGIN|QUANTILE|AnalysisSettings/,
     );
     const arg = (name: string, a: string) => {
       const spec = templates.find((t) => t.metadata.name === name)?.spec as

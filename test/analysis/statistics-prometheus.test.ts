@@ -1,0 +1,265 @@
+// The comparative templates' PromQL on a real Prometheus equals the TypeScript statistic
+// (pipeline/src/analysis/statistics.ts) computed from the counts of the same instant: both read the
+// same increase() values (Prometheus extrapolates increase() to the window's edges, so the counts
+// the synthetic workload served are only a sanity check), and must agree to 1e-6 relative.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findKustomize } from "../../pipeline/src/adapters/kustomize.js";
+import { createPrometheus, type Prometheus } from "../../pipeline/src/adapters/prometheus.js";
+import {
+  type Bucket,
+  errorComparison,
+  latencyComparison,
+  SENTINEL,
+} from "../../pipeline/src/analysis/statistics.js";
+import { type AnalysisTemplate, substituteArgs } from "../../pipeline/src/analysis/templates.js";
+import { parseObjects } from "../../pipeline/src/manifests/render.js";
+import { runCli } from "../helpers/cli.js";
+import { type RunningPrometheus, startPrometheus } from "../helpers/prometheus.js";
+import {
+  type SyntheticWorkload,
+  scrapeConfigs,
+  startSyntheticWorkload,
+} from "../helpers/synthetic-workload.js";
+import { type FixtureRepo, fixtureRepo, REPO_ROOT } from "./fixture-repo.js";
+
+const STABLE = "5c4b9d7f8";
+const WORSE = "7d9f8c6b5"; // 3% errors, 10% of requests slow
+const SAME = "84c6d9f7b"; // like stable
+const BETTER = "6b8d7c9f4"; // 0.2% errors
+const IDLE = "9f7b6c5d4";
+const WINDOW = "15s";
+
+const pod = (name: string, hash: string, rps: number, errorRatio: number, latencySeconds: number) => ({
+  name,
+  app: "orchestrator",
+  hash,
+  requestsPerSecond: rps,
+  errorRatio,
+  latencySeconds,
+});
+
+function rel(a: number, b: number): number {
+  return a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+}
+
+describe("comparative templates on a real Prometheus", () => {
+  let workload: SyntheticWorkload;
+  let prom: RunningPrometheus;
+  let client: Prometheus;
+  let templates: Map<string, AnalysisTemplate>;
+  let repo: FixtureRepo;
+
+  beforeAll(async () => {
+    repo = fixtureRepo();
+    const objects = parseObjects(
+      await (await findKustomize()).build(`${REPO_ROOT}/rollouts/analysis`),
+      "rollouts/analysis",
+    );
+    templates = new Map(
+      objects
+        .filter((o) => o.kind === "ClusterAnalysisTemplate")
+        .map((o) => [o.metadata.name, o as AnalysisTemplate]),
+    );
+    workload = await startSyntheticWorkload([
+      pod("stable-a", STABLE, 60, 0.01, 0.2),
+      pod("stable-b", STABLE, 60, 0.01, 0.2),
+      pod("worse-fast", WORSE, 45, 0.03, 0.2),
+      pod("worse-slow", WORSE, 5, 0.03, 0.4),
+      pod("same", SAME, 50, 0.01, 0.2),
+      pod("better", BETTER, 50, 0.002, 0.2),
+      pod("idle", IDLE, 0, 0, 0.2),
+    ]);
+    prom = await startPrometheus(scrapeConfigs(workload));
+    client = createPrometheus(prom.url);
+    await prom.waitFor(
+      `min(count_over_time(http_requests_total{status="200"}[${WINDOW}]))`,
+      (v) => v !== undefined && v >= 14,
+      60_000,
+    );
+  });
+
+  afterAll(async () => {
+    await prom?.stop();
+    await workload?.close();
+    repo?.remove();
+  });
+
+  const queryOf = (template: string, canary: string, extra: Record<string, string> = {}) => {
+    const t = templates.get(template);
+    if (!t) throw new Error(`no template ${template}`);
+    const args: Record<string, string> = {};
+    for (const a of t.spec.args ?? []) if (a.value !== undefined) args[a.name] = String(a.value);
+    Object.assign(args, {
+      service: "orchestrator",
+      namespace: "ngx-agents",
+      "canary-hash": canary,
+      "stable-hash": STABLE,
+      window: WINDOW,
+      // the settings' per-side minimum is for 5-minute windows; 100 suits 15 s at 50 requests/s
+      "min-requests": "100",
+      ...extra,
+    });
+    const m = t.spec.metrics?.[0];
+    return { query: substituteArgs(m?.provider?.prometheus?.query ?? "", args, template), args };
+  };
+  const scalar = async (q: string, at: Date) => {
+    const v = await client.query(q, at);
+    if (v.resultType !== "vector") throw new Error("expected a vector");
+    return v.samples[0]?.value ?? 0;
+  };
+  const sel = (hash: string) =>
+    `namespace="ngx-agents", app="orchestrator", rollouts_pod_template_hash="${hash}"`;
+  const errorCounts = async (hash: string, at: Date) => ({
+    requests: await scalar(`sum(increase(http_requests_total{${sel(hash)}}[${WINDOW}]))`, at),
+    errors: await scalar(`sum(increase(http_requests_total{${sel(hash)}, status=~"5.."}[${WINDOW}]))`, at),
+  });
+  const buckets = async (hash: string, at: Date): Promise<Bucket[]> => {
+    const v = await client.query(
+      `sum by (le) (increase(http_request_duration_seconds_bucket{${sel(hash)}}[${WINDOW}]))`,
+      at,
+    );
+    if (v.resultType !== "vector") throw new Error("expected a vector");
+    return v.samples.map((s) => ({
+      le: Number(s.labels.le === "+Inf" ? Infinity : s.labels.le),
+      count: s.value,
+    }));
+  };
+  const templateValue = async (q: string, at: Date) => {
+    const v = await client.query(q, at);
+    if (v.resultType !== "vector") throw new Error("expected a vector");
+    expect(v.samples).toHaveLength(1);
+    return v.samples[0]?.value as number;
+  };
+  const params = (args: Record<string, string>) => ({
+    criticalZ: Number(args["critical-z"]),
+    margin: Number(args.margin),
+    minRequests: Number(args["min-requests"]),
+    quantile: Number(args.quantile ?? "0.95"),
+  });
+
+  it("error comparison: PromQL value = TypeScript z from the same instant's counts (worse canary)", async () => {
+    const at = new Date(Date.now() - 1000);
+    const { query, args } = queryOf("ngx-error-rate-comparison", WORSE);
+    const promql = await templateValue(query, at);
+    const canary = await errorCounts(WORSE, at);
+    const stable = await errorCounts(STABLE, at);
+    const ts = errorComparison(canary, stable, params(args));
+    // sanity: the counts are what the workload served in the window (± increase() extrapolation)
+    expect(canary.errors / canary.requests).toBeCloseTo(0.03, 2);
+    expect(stable.errors / stable.requests).toBeCloseTo(0.01, 2);
+    expect(canary.requests).toBeGreaterThan(50 * 15 * 0.7);
+    expect(ts.test?.z).toBeGreaterThan(0);
+    expect(ts.value).toBe(ts.test?.z);
+    expect(promql).toBeGreaterThan(0);
+    expect(rel(promql, ts.value)).toBeLessThan(1e-6);
+  });
+
+  it("error comparison: 0 for a canary alike or better (not worse by the margin), as in TypeScript", async () => {
+    for (const hash of [SAME, BETTER]) {
+      const at = new Date(Date.now() - 1000);
+      const { query, args } = queryOf("ngx-error-rate-comparison", hash);
+      const promql = await templateValue(query, at);
+      const ts = errorComparison(await errorCounts(hash, at), await errorCounts(STABLE, at), params(args));
+      expect(promql, hash).toBe(ts.value);
+      expect(ts.decision).toBe("pass");
+    }
+    // with no margin and a low bar the raw one-sided z of the better canary is negative → clamped 0
+    const at = new Date(Date.now() - 1000);
+    const { query, args } = queryOf("ngx-error-rate-comparison", BETTER, { margin: "-1" });
+    const ts = errorComparison(await errorCounts(BETTER, at), await errorCounts(STABLE, at), params(args));
+    expect(ts.test?.z).toBeLessThan(0);
+    expect(await templateValue(query, at)).toBe(0);
+  });
+
+  it("latency comparison: PromQL value = TypeScript z of the canary share above the stable p95 bucket", async () => {
+    const at = new Date(Date.now() - 1000);
+    const { query, args } = queryOf("ngx-latency-comparison", WORSE);
+    const promql = await templateValue(query, at);
+    const ts = latencyComparison(await buckets(WORSE, at), await buckets(STABLE, at), params(args));
+    expect(ts.threshold).toBe(0.25); // stable at 0.2 s: its p95 lies in (0.1, 0.25]
+    expect(ts.share).toBeCloseTo(0.1, 2); // 5 of 50 canary requests/s take 0.4 s
+    expect(ts.decision).toBe("fail");
+    expect(rel(promql, ts.value)).toBeLessThan(1e-6);
+    const same = queryOf("ngx-latency-comparison", SAME);
+    const tsSame = latencyComparison(await buckets(SAME, at), await buckets(STABLE, at), params(same.args));
+    expect(await templateValue(same.query, at)).toBe(tsSame.value);
+    expect(tsSame).toMatchObject({ share: 0, value: 0, decision: "pass" });
+  });
+
+  it("is inconclusive (sentinel -1) while either side has too few requests", async () => {
+    const at = new Date(Date.now() - 1000);
+    for (const template of ["ngx-error-rate-comparison", "ngx-latency-comparison"]) {
+      // canary without traffic, a canary hash never seen, too small a window for min-requests
+      for (const [hash, extra] of [
+        [IDLE, {}],
+        ["0000000000", {}],
+        [WORSE, { "min-requests": "100000" }],
+      ] as const) {
+        const { query } = queryOf(template, hash, extra);
+        expect(await templateValue(query, at), `${template} ${hash}`).toBe(SENTINEL);
+      }
+      // the stable side without traffic
+      const { query } = queryOf(template, WORSE, { "stable-hash": IDLE });
+      expect(await templateValue(query, at), `${template} idle stable`).toBe(SENTINEL);
+    }
+    const { args } = queryOf("ngx-error-rate-comparison", WORSE, { "min-requests": "100000" });
+    const ts = errorComparison(await errorCounts(WORSE, at), await errorCounts(STABLE, at), params(args));
+    expect(ts).toMatchObject({ value: SENTINEL, decision: "inconclusive" });
+  });
+
+  it("production: a canary without traffic never passes (the comparative metrics are Inconclusive)", async () => {
+    const r = await runCli(
+      [
+        "analyze",
+        "production",
+        "--canary-hash",
+        IDLE,
+        "--stable-hash",
+        STABLE,
+        "--arg",
+        `window=${WINDOW}`,
+        "--arg",
+        "min-requests=100",
+        "--json",
+      ],
+      { cwd: repo.root, env: { PROMETHEUS_URL: prom.url } },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as {
+      verdict: string;
+      metrics: { metric: string; verdict: string; value: string }[];
+    };
+    expect(doc.verdict).toBe("Inconclusive");
+    const by = Object.fromEntries(doc.metrics.map((m) => [m.metric, m]));
+    expect(by["error-rate-vs-stable"]).toMatchObject({ verdict: "Inconclusive", value: "[-1]" });
+    expect(by["latency-vs-stable-p95"]).toMatchObject({ verdict: "Inconclusive", value: "[-1]" });
+  });
+
+  it("production: the worse canary fails the comparison although it passes the 5% threshold", async () => {
+    const r = await runCli(
+      [
+        "analyze",
+        "production",
+        "--canary-hash",
+        WORSE,
+        "--stable-hash",
+        STABLE,
+        "--arg",
+        `window=${WINDOW}`,
+        "--arg",
+        "min-requests=100",
+        "--json",
+      ],
+      { cwd: repo.root, env: { PROMETHEUS_URL: prom.url } },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as { verdict: string; metrics: { metric: string; verdict: string }[] };
+    const by = Object.fromEntries(doc.metrics.map((m) => [m.metric, m.verdict]));
+    expect(by).toMatchObject({
+      "error-rate": "Successful",
+      "latency-p95": "Successful",
+      "error-rate-vs-stable": "Failed",
+      "latency-vs-stable-p95": "Failed",
+    });
+  });
+});
