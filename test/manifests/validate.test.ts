@@ -148,6 +148,18 @@ describe("validateEnvironments on fixture overlays", () => {
     ]);
   });
 
+  it("generated-configmap: a generator-suffixed ConfigMap the Rollout template still names unsuffixed", async () => {
+    expect(await findingsOf("generated-configmap")).toEqual([
+      {
+        object: "Rollout/api",
+        path: "spec.template.spec.containers[0].envFrom[1].configMapRef.name",
+        rule: "ref/config",
+        message:
+          'ConfigMap "api-flags" is rendered as "api-flags-f78mmf5m89" (generator hash suffix) but this Rollout still refers to "api-flags"',
+      },
+    ]);
+  });
+
   it("render-fails: a render failure is a finding naming the overlay, other environments still checked", async () => {
     const report = await validateEnvironments(broken, [
       environmentByName(broken, "render-fails"),

@@ -288,18 +288,28 @@ function configRefs(site: FindingSite, t: PodTemplate, index: Index): Finding[] 
     if (typeof name !== "string" || optional === true) return;
     const found =
       index.has(kind, ns, name) || (kind === "Secret" && index.externalSecrets.has(`${ns}/${name}`));
-    if (!found)
-      out.push(
-        finding(
-          site,
-          fieldPath([...t.specPath, ...path]),
-          "ref/config",
-          `${kind} "${name}" is not rendered${kind === "Secret" ? " nor produced by an ExternalSecret" : ""} in namespace ${ns}`,
-          kind === "Secret"
+    if (found) return;
+    const generated = index.objects.find(
+      (x) =>
+        x.kind === kind &&
+        namespaceOf(x) === ns &&
+        new RegExp(`^${escapeRe(name)}-[a-z0-9]{10}$`).test(x.metadata?.name),
+    );
+    out.push(
+      finding(
+        site,
+        fieldPath([...t.specPath, ...path]),
+        "ref/config",
+        generated
+          ? `${kind} "${name}" is rendered as "${generated.metadata.name}" (generator hash suffix) but this ${t.object.kind} still refers to "${name}"`
+          : `${kind} "${name}" is not rendered${kind === "Secret" ? " nor produced by an ExternalSecret" : ""} in namespace ${ns}`,
+        generated
+          ? `kustomize did not rename the reference inside this ${t.object.kind}: teach it the kind's name references with a configurations: file (Argo Rollouts documents one for kustomize), or set generatorOptions.disableNameSuffixHash: true`
+          : kind === "Secret"
             ? `add an ExternalSecret with target.name ${name}, or fix the name (or mark the reference optional)`
-            : `add ConfigMap ${name} (or a configMapGenerator; note kustomize only renames generated names inside templates it knows), or fix the name`,
-        ),
-      );
+            : `add ConfigMap ${name}, or fix the name (or mark the reference optional)`,
+      ),
+    );
   };
   for (const c of containers(t)) {
     const rel = c.path.slice(t.specPath.length);
@@ -344,4 +354,8 @@ function configRefs(site: FindingSite, t: PodTemplate, index: Index): Finding[] 
     check("Secret", get(s, "name"), false, ["imagePullSecrets", i, "name"]);
   }
   return out;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
