@@ -122,7 +122,7 @@ describe("rollback --from-dispatch (production, failed analysis)", () => {
     // the commit: one tree with only the production overlay, holding the GOOD digests
     const trees = gh.server.callsTo("POST", /\/git\/trees$/);
     expect(trees).toHaveLength(1);
-    const entries = (trees[0]?.body as { tree: { path: string; content: string }[] }).tree;
+    const entries = (trees[0]?.body as { tree: { path: string; content: string }[] } | undefined)?.tree ?? [];
     expect(entries.map((e) => e.path)).toEqual([OVERLAY("production")]);
     const written = entries[0]?.content as string;
     expect(written).toContain(digest(GOOD));
