@@ -1,5 +1,5 @@
 // `ngx-release validate` as users run it: the built CLI as a process, real kustomize, fixture repos.
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -80,5 +80,35 @@ describe("ngx-release validate", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("kustomize not found");
     expect(r.stderr).toContain("install kustomize");
+  });
+});
+
+describe("validation.allowKinds in environments/promotion.yaml", () => {
+  it("accepts the listed kinds in validate and plan; an unknown key under validation is a config error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ngx-allow-"));
+    try {
+      cpSync(CHAIN, dir, { recursive: true });
+      writeFileSync(
+        join(dir, "environments/base/widget.yaml"),
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: gadget}\nspec: {size: 3}\n",
+      );
+      const base = join(dir, "environments/base/kustomization.yaml");
+      writeFileSync(
+        base,
+        readFileSync(base, "utf8").replace("resources:\n", "resources:\n  - widget.yaml\n"),
+      );
+      expect((await runCli(["validate", "dev", "--repo", dir])).code).toBe(1);
+      const config = join(dir, "environments/promotion.yaml");
+      const original = readFileSync(config, "utf8");
+      writeFileSync(config, `${original}validation:\n  allowKinds: [example.com/v1/Widget]\n`);
+      expect((await runCli(["validate", "dev", "--repo", dir])).code).toBe(0);
+      writeFileSync(config, `${original}validation:\n  allowKind: [Widget]\n`);
+      const bad = await runCli(["validate", "dev", "--repo", dir]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("environments/promotion.yaml: field validation");
+      expect(bad.stderr).toContain("allowKind");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

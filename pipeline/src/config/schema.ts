@@ -72,6 +72,10 @@ export const promotionConfigSchema = z.strictObject({
   baseBranch: z.string().default("main"),
   /** environments in promotion order: the first receives `release`, each next one `promote` */
   environments: z.array(environment).min(1),
+  /** `validate`/`plan`: kinds accepted without a schema ("apiVersion/Kind" or "Kind"), see docs/validation.md */
+  validation: z
+    .strictObject({ allowKinds: z.array(z.string().min(1)).default([]) })
+    .default({ allowKinds: [] }),
 });
 
 export type PromotionConfig = z.infer<typeof promotionConfigSchema>;

@@ -83,7 +83,8 @@ export async function validateEnvironments(
           ],
         };
       }
-      const findings = checkObjects(env, rendered.objects, options);
+      const allowKinds = [...(options.allowKinds ?? []), ...(repo.config.validation?.allowKinds ?? [])];
+      const findings = checkObjects(env, rendered.objects, { allowKinds });
       options.onProgress?.(env.name, ++done, targets.length);
       return { env: env.name, rendered: true, objects: rendered.objects.length, findings };
     }),
