@@ -11,12 +11,6 @@ const repo = loadRepo(ROOT);
 const NS = "ngx-agents";
 const APPS = ["api-gateway", "orchestrator", "agent-services", "a2a-server", "vertex-ai-client"];
 
-/**
- * Environments whose overlay does not yet set its own backup RPO (see README.md "Backup RPO per
- * environment"). The test asserts the gap is still there, so whoever closes it removes the entry.
- */
-const KNOWN_RPO_GAPS = new Set<string>(["staging"]);
-
 type Obj = K8sObject & { spec?: Record<string, unknown> };
 const rendered = new Map<string, Promise<Obj[]>>();
 const render = (env: string) => {
@@ -169,16 +163,9 @@ describe.each(repo.environments.map((e) => e.name))("environment %s", (env) => {
     expect(cronJob, `CronJob ${config.backup.cronJob}`).toBeDefined();
     expect(rpoRule?.labels).toEqual({ namespace: NS, cronjob: config.backup.cronJob });
     const rpoSeconds = parseDuration(config.backup.rpo) / 1000;
-    if (KNOWN_RPO_GAPS.has(env)) {
-      expect(
-        recorded,
-        `${env} now records its RPO (${rpoSeconds}s): remove it from KNOWN_RPO_GAPS in this test`,
-      ).not.toBe(rpoSeconds);
-    } else {
-      expect(
-        recorded,
-        `ngx:backup_rpo_seconds in ${env} vs promotion.yaml backup.rpo ${config.backup.rpo}`,
-      ).toBe(rpoSeconds);
-    }
+    expect(
+      recorded,
+      `ngx:backup_rpo_seconds in ${env} vs promotion.yaml backup.rpo ${config.backup.rpo}`,
+    ).toBe(rpoSeconds);
   });
 });
