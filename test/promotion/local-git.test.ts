@@ -126,6 +126,19 @@ describe("local git forge", () => {
     expect(git(dir, "rev-list", "--count", "main")).toBe("1");
   });
 
+  it("a branch merged or deleted by hand no longer counts as an open pull request; the next promotion opens a new one", async () => {
+    const { dir, repo } = setup();
+    const forge = new LocalGitForge(dir);
+    await promote({ repo, forge, from: "dev", to: "staging" });
+    git(dir, "merge", "-q", "--ff-only", "promote/staging");
+    expect(await forge.listOpenPullRequests()).toHaveLength(0);
+    git(dir, "branch", "-q", "-D", "promote/staging");
+    writeFile(dir, DEV, overlay("dev", uniform(DEFAULT_COMPONENTS, pinned("1.2.0"))));
+    git(dir, "commit", "-q", "-m", "dev 1.2.0", "--", DEV);
+    const next = await promote({ repo, forge, from: "dev", to: "staging" });
+    expect(next.outcome).toMatchObject({ pullRequestStatus: "created", pullRequest: { number: 2 } });
+  });
+
   it("merges a promotion branch by fast-forward when main is not checked out", async () => {
     const { dir, repo } = setup();
     git(dir, "checkout", "-q", "--detach");

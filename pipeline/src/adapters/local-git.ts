@@ -251,6 +251,36 @@ export class LocalGitForge implements Forge {
     await writeFile(path, `${JSON.stringify(store, null, 2)}\n`);
   }
 
+  /**
+   * Closes records whose branch was deleted or merged into the base by hand (persisted, so a branch
+   * created again later gets a new pull request). Call with the store loaded under the lock.
+   */
+  private async sweep(store: PullStore): Promise<boolean> {
+    let changed = false;
+    for (const [i, p] of store.pulls.entries()) {
+      if (p.state !== "open") continue;
+      const head = await this.branchSha(p.head);
+      const base = await this.branchSha(p.base);
+      const merged = Boolean(
+        head && base && (await this.git(["merge-base", "--is-ancestor", head, base])).code === 0,
+      );
+      if (!head || merged) {
+        store.pulls[i] = { ...p, state: "closed", merged };
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** the store with stale records closed */
+  private swept(): Promise<PullStore> {
+    return this.locked(async () => {
+      const store = await this.load();
+      if (await this.sweep(store)) await this.save(store);
+      return store;
+    });
+  }
+
   private async refresh(p: PullRecord): Promise<PullRecord> {
     return { ...p, headSha: (await this.branchSha(p.head)) ?? p.headSha };
   }
@@ -261,13 +291,13 @@ export class LocalGitForge implements Forge {
   }
 
   async findOpenPullRequest(head: string, base?: string): Promise<PullRequest | undefined> {
-    const store = await this.load();
+    const store = await this.swept();
     const p = store.pulls.find((x) => x.state === "open" && x.head === head && (!base || x.base === base));
     return p ? this.strip(await this.refresh(p)) : undefined;
   }
 
   async listOpenPullRequests(base?: string): Promise<readonly PullRequest[]> {
-    const store = await this.load();
+    const store = await this.swept();
     const open = store.pulls.filter((x) => x.state === "open" && (!base || x.base === base));
     return Promise.all(open.map(async (p) => this.strip(await this.refresh(p))));
   }
@@ -278,6 +308,7 @@ export class LocalGitForge implements Forge {
 
   private async createUnlocked(input: PullRequestInput): Promise<{ pr: PullRequest; existed: boolean }> {
     const store = await this.load();
+    await this.sweep(store);
     const existing = store.pulls.find((x) => x.state === "open" && x.head === input.head);
     if (existing) return { pr: this.strip(await this.refresh(existing)), existed: true };
     const headSha = await this.branchSha(input.head);
