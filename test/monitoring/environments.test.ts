@@ -106,7 +106,8 @@ describe.each(repo.environments.map((e) => e.name))("environment %s", (env) => {
     for (const a of APPS) expect(appServices.map((s) => s.metadata.name)).toContain(a);
     const canaries = appServices.filter((s) => s.metadata.name.endsWith("-canary"));
     const drop = (
-      (app.spec?.endpoints as { relabelings?: { action: string; regex: string }[] }[] | undefined)?.[0]?.relabelings ?? []
+      (app.spec?.endpoints as { relabelings?: { action: string; regex: string }[] }[] | undefined)?.[0]
+        ?.relabelings ?? []
     ).find((r) => r.action === "drop");
     for (const c of canaries)
       expect(new RegExp(`^(?:${drop?.regex})$`).test(c.metadata.name), c.metadata.name).toBe(true);
