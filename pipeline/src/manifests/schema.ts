@@ -111,6 +111,20 @@ export function knownKinds(): string[] {
   return out;
 }
 
+/**
+ * Loads the validators of these kinds now (e.g. while kustomize renders in child processes), so the
+ * checks that follow do not wait for them. Kinds are names ("Rollout"); unknown names are ignored.
+ */
+export function preloadSchemas(kinds: Iterable<string>): void {
+  const wanted = new Set(kinds);
+  for (const key of knownKinds()) {
+    const kind = key.slice(key.lastIndexOf("/") + 1);
+    if (!wanted.has(kind)) continue;
+    wanted.delete(kind);
+    validator(key.slice(0, key.lastIndexOf("/")), kind);
+  }
+}
+
 interface ModelClass {
   prototype: { validate(): void } & Record<symbol, unknown>;
 }

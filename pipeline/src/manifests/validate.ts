@@ -1,6 +1,8 @@
 // Validation of rendered environments: renders every requested environment concurrently with real
 // kustomize, then runs the schema, cross-reference, policy and PromQL checks on every object.
 // A render failure is a finding too, so one broken overlay does not hide the others.
+import { type Dirent, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { findKustomize, type Kustomize } from "../adapters/kustomize.js";
 import type { Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
@@ -10,7 +12,7 @@ import { type Finding, sortFindings } from "./findings.js";
 import { checkPolicy } from "./policy.js";
 import { checkPromqlIn } from "./promql.js";
 import { type K8sObject, type Rendered, renderEnvironment } from "./render.js";
-import { checkSchema } from "./schema.js";
+import { checkSchema, preloadSchemas } from "./schema.js";
 
 export interface ValidateOptions {
   /** "apiVersion/Kind" or "Kind" accepted without a schema */
@@ -59,36 +61,41 @@ export async function validateEnvironments(
   const kustomize = options.kustomize ?? (await findKustomize());
   const targets = envs.length > 0 ? envs : repo.environments;
   let done = 0;
-  const environments = await Promise.all(
-    targets.map(async (env): Promise<EnvironmentResult> => {
-      let rendered: Rendered;
-      try {
-        rendered = await renderEnvironment(repo, env.name, kustomize);
-      } catch (e) {
-        if (!isNgxError(e)) throw e;
-        options.onProgress?.(env.name, ++done, targets.length);
-        return {
-          env: env.name,
-          rendered: false,
-          objects: 0,
-          findings: [
-            {
-              env: env.name,
-              object: "(render)",
-              path: `environments/${env.name}`,
-              rule: "render/failed",
-              message: cleanKustomizeMessage(e.message).split(`${repo.root}/`).join(""),
-              hint: `run \`ngx-release render ${env.name}\` (or kubectl kustomize environments/${env.name}) and fix the overlay`,
-            },
-          ],
-        };
-      }
-      const allowKinds = [...(options.allowKinds ?? []), ...(repo.config.validation?.allowKinds ?? [])];
-      const findings = checkObjects(env, rendered.objects, { allowKinds });
+  const pending = targets.map(async (env): Promise<EnvironmentResult> => {
+    let rendered: Rendered;
+    try {
+      rendered = await renderEnvironment(repo, env.name, kustomize);
+    } catch (e) {
+      if (!isNgxError(e)) throw e;
       options.onProgress?.(env.name, ++done, targets.length);
-      return { env: env.name, rendered: true, objects: rendered.objects.length, findings };
-    }),
-  );
+      return {
+        env: env.name,
+        rendered: false,
+        objects: 0,
+        findings: [
+          {
+            env: env.name,
+            object: "(render)",
+            path: `environments/${env.name}`,
+            rule: "render/failed",
+            message: cleanKustomizeMessage(e.message).split(`${repo.root}/`).join(""),
+            hint: `run \`ngx-release render ${env.name}\` (or kubectl kustomize environments/${env.name}) and fix the overlay`,
+          },
+        ],
+      };
+    }
+    const allowKinds = [...(options.allowKinds ?? []), ...(repo.config.validation?.allowKinds ?? [])];
+    const findings = checkObjects(env, rendered.objects, { allowKinds });
+    options.onProgress?.(env.name, ++done, targets.length);
+    return { env: env.name, rendered: true, objects: rendered.objects.length, findings };
+  });
+  // kustomize now runs in child processes: load the schemas the sources mention meanwhile
+  try {
+    preloadSchemas(kindsInSources(repo.root));
+  } catch {
+    // only a head start: the checks load (and report) whatever failed here
+  }
+  const environments = await Promise.all(pending);
   const findings = environments.flatMap((e) => e.findings);
   return { ok: findings.length === 0, environments, findings };
 }
@@ -98,4 +105,28 @@ export function cleanKustomizeMessage(message: string): string {
   return message
     .replace(/[EWI]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] "command failed" err=/, "")
     .replace(/\s+/g, " ");
+}
+
+/** Kind names written in the YAML sources under environments/ and rollouts/ (a cheap scan, no parsing). */
+export function kindsInSources(root: string): Set<string> {
+  const kinds = new Set<string>();
+  const walk = (dir: string, depth: number) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory() && depth < 6) walk(path, depth + 1);
+      else if (e.isFile() && /\.ya?ml$/.test(e.name)) {
+        for (const m of readFileSync(path, "utf8").matchAll(/^kind:\s*["']?([A-Za-z]+)/gm))
+          kinds.add(m[1] as string);
+      }
+    }
+  };
+  walk(join(root, "environments"), 0);
+  walk(join(root, "rollouts"), 0);
+  return kinds;
 }
