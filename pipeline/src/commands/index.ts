@@ -3,7 +3,10 @@
 import type { Command } from "commander";
 import { register as analyze } from "./analyze.js";
 import { register as backup } from "./backup.js";
+import { register as diff } from "./diff.js";
 import { register as gate } from "./gate.js";
+import { register as judge } from "./judge.js";
+import { register as metrics } from "./metrics.js";
 import { register as plan } from "./plan.js";
 import { register as promote } from "./promote.js";
 import { register as record } from "./record.js";
@@ -17,8 +20,10 @@ import { register as validate } from "./validate.js";
 export function registerCommands(program: Command): void {
   render(program);
   analyze(program);
+  judge(program);
   validate(program);
   plan(program);
+  diff(program);
   backup(program);
   promote(program);
   release(program);
@@ -27,4 +32,5 @@ export function registerCommands(program: Command): void {
   status(program);
   rollback(program);
   unreject(program);
+  metrics(program);
 }

@@ -1,0 +1,44 @@
+import type { Command } from "commander";
+import { environmentByName, loadRepo } from "../config/load.js";
+import { diffAgainstRevision } from "../manifests/revision-diff.js";
+import { table } from "../output/format.js";
+import { contextFrom } from "./context.js";
+
+export function register(program: Command): void {
+  program
+    .command("diff")
+    .description("rendered diff of an environment between a Git revision and the working tree, by resource")
+    .argument("<env>", "environment name")
+    .option("--base <git-ref>", "revision to compare against", "HEAD")
+    .option("--head <git-ref>", "compare against this revision instead of the working tree")
+    .option("--summary", "list changed resources only, without the patches")
+    .action(
+      async (envName: string, opts: { base: string; head?: string; summary?: boolean }, cmd: Command) => {
+        const ctx = contextFrom(cmd);
+        const repo = loadRepo(ctx.root);
+        const env = environmentByName(repo, envName);
+        const result = await diffAgainstRevision(repo, env.name, opts.base, opts.head);
+        if (ctx.json) {
+          ctx.printJson(result);
+          return;
+        }
+        const title = `${env.name}: ${opts.base} (${result.base.commit.slice(0, 12)}) → ${result.head}`;
+        if (result.resources.length === 0) {
+          ctx.print(`${title}: no rendered change`);
+          return;
+        }
+        ctx.print(`${title}: ${result.resources.length} resource(s) changed\n`);
+        ctx.print(
+          table(
+            ["resource", "change", "images"],
+            result.resources.map((r) => [
+              r.ref,
+              r.status,
+              r.images.map((i) => `${i.container}: ${i.from ?? "∅"} → ${i.to ?? "∅"}`).join("; "),
+            ]),
+          ),
+        );
+        if (!opts.summary) for (const r of result.resources) ctx.print(`\n${r.patch}`);
+      },
+    );
+}
