@@ -176,6 +176,21 @@ describe("ngx-release promote on GitHub (fake)", () => {
     expect(gh.branch("promote/staging")).toBeUndefined();
   });
 
+  it("release with an invalid reference → exit 2 before any request", async () => {
+    gh = await startGitHub();
+    gh.push("main", files());
+    const r = await runCli(
+      ["release", "--image", "orchestrator=us-central1-docker.pkg.dev/ngx/orchestrator@sha256:123"],
+      {
+        cwd: gitRepo(files()),
+        env: gh.env(),
+      },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--image orchestrator: digest "sha256:123" is not sha256:<64 lower-case hex>/);
+    expect(gh.server.requests).toHaveLength(0);
+  });
+
   it("malformed overlay YAML on main → exit 2 and no request that writes", async () => {
     gh = await startGitHub();
     gh.push("main", { ...files(), "environments/staging/kustomization.yaml": "images:\n  - name: [\n" });
