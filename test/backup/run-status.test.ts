@@ -3,7 +3,7 @@
 // bad input (exit 2, no write request) and Argo CD down (exit 3).
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { FakeArgoCd } from "../helpers/fake-argocd.js";
+import { FakeArgoCd, refOf } from "../helpers/fake-argocd.js";
 import {
   completedPod,
   cronJob,
@@ -191,6 +191,17 @@ describe("backup run", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("older than maxAgeBeforeRelease 12h: running one");
     expect(created).toHaveLength(1);
+  });
+
+  it("also joins a Job made by another create-job that Argo CD shows as Progressing", async () => {
+    const cron = cronJob();
+    fake.withResource(APP, cron);
+    const other = job("db-backup-2611261003", "succeeded");
+    fake.app(APP).children.push({ manifest: other, parent: refOf(cron), health: "Progressing" });
+    const r = await cli(["backup", "run", "production", "--poll-interval", "10ms", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ job: "db-backup-2611261003", joinedRunningJob: true });
+    expect(fake.actions).toEqual([]);
   });
 
   it("--dry-run reads but creates no Job", async () => {

@@ -98,7 +98,11 @@ export async function runBackup(
   const cron = (await argocd.getResource(s.app, cronJobRef(s))) as LiveCronJob;
   const before = await argocd.resourceTree(s.app);
   const beforeNames = new Set(childJobs(before, s).map((n) => n.name));
-  const active = (cron.status?.active ?? []).map((a) => a.name ?? "").find((n) => n && beforeNames.has(n));
+  // running: listed in the CronJob's status.active, or a child Job Argo CD sees as Progressing (a Job
+  // made by another create-job that the CronJob controller has not adopted into its active list)
+  const active =
+    (cron.status?.active ?? []).map((a) => a.name ?? "").find((n) => n && beforeNames.has(n)) ||
+    childJobs(before, s).find((n) => n.health === "Progressing")?.name;
 
   let jobName: string;
   let joined = false;
