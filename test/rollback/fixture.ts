@@ -68,22 +68,24 @@ spec:
 }
 
 /** the files with staging and production at `version` (dev always at BAD) */
-export function files(version: string): Record<string, string> {
+export function files(version: string, cs: readonly string[] = COMPONENTS): Record<string, string> {
   const f = fixtureFiles({
-    dev: uniform(COMPONENTS, pinned(BAD)),
-    staging: uniform(COMPONENTS, pinned(version)),
-    production: uniform(COMPONENTS, pinned(version)),
+    components: cs,
+    dev: uniform(cs, pinned(BAD)),
+    staging: uniform(cs, pinned(version)),
+    production: uniform(cs, pinned(version)),
   });
   f["environments/promotion.yaml"] = PROMOTION_YAML;
-  for (const c of COMPONENTS) f[`environments/base/${c}.yaml`] = rolloutYaml(c);
+  for (const c of cs) f[`environments/base/${c}.yaml`] = rolloutYaml(c);
   return f;
 }
 
-export function imagesAt(env: string, version: string): ImageEntry[] {
-  return readImages(overlay(env, uniform(COMPONENTS, pinned(version))), OVERLAY(env));
+export function imagesAt(env: string, version: string, cs: readonly string[] = COMPONENTS): ImageEntry[] {
+  return readImages(overlay(env, uniform(cs, pinned(version))), OVERLAY(env));
 }
 
-export const versionId = (version: string) => versionOf(imagesAt("production", version));
+export const versionId = (version: string, cs: readonly string[] = COMPONENTS) =>
+  versionOf(imagesAt("production", version, cs));
 export const digest = (version: string) => digestOf(version);
 export const imageRefs = (version: string) =>
   COMPONENTS.map((c) => `${REGISTRY}/${c}:${version}@${digestOf(version)}`);
@@ -131,14 +133,15 @@ const success = (id: number, at: string) => ({
 export function seedGitHub(
   gh: FakeGitHub,
   deployments: GitHubDeploymentsFake,
-  options: { good?: boolean } = {},
+  options: { good?: boolean; components?: readonly string[] } = {},
 ) {
-  const c1 = gh.push("main", files(GOOD), "everything at 1.0.0");
+  const cs = options.components ?? COMPONENTS;
+  const c1 = gh.push("main", files(GOOD, cs), "everything at 1.0.0");
   const c2 = gh.push(
     "main",
     {
-      [OVERLAY("staging")]: files(BAD)[OVERLAY("staging")] as string,
-      [OVERLAY("production")]: files(BAD)[OVERLAY("production")] as string,
+      [OVERLAY("staging")]: files(BAD, cs)[OVERLAY("staging")] as string,
+      [OVERLAY("production")]: files(BAD, cs)[OVERLAY("production")] as string,
     },
     "1.1.0",
   );
@@ -147,7 +150,7 @@ export function seedGitHub(
       sha,
       environment: env,
       created_at: at,
-      payload: { "ngx-release": 1, version: versionId(version), images: imagesAt(env, version) },
+      payload: { "ngx-release": 1, version: versionId(version, cs), images: imagesAt(env, version, cs) },
       statuses: states.map((s, i) => ({ ...success(90 + i, at.replace(/:00Z$/, `:0${i + 1}Z`)), state: s })),
     });
   if (options.good !== false) {

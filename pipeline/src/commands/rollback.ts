@@ -145,7 +145,7 @@ function problem(o: RollbackOutcome): { code: ExitCode; message: string; hint?: 
     return {
       code: ExitCode.remote,
       message: `Git was rolled back, but the Rollouts were NOT aborted through Argo CD: ${o.abort.error}`,
-      hint: `rerun the same command (idempotent), or: kubectl argo rollouts abort <rollout> -n ngx-agents`,
+      hint: "once Argo CD is back its sync of the restored images ends the canary; to stop it sooner: kubectl argo rollouts abort <rollout> -n ngx-agents (a manual rollback can simply be rerun)",
     };
   }
   return undefined;

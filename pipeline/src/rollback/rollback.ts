@@ -310,12 +310,9 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
 
   // open promotions into this environment were computed before the rollback: close them
   const closed: number[] = [];
-  for (const kind of ["promote", "release"] as const) {
-    const pr: PullRequest | undefined = await forge.findOpenPullRequest(
-      BranchName.of(kind, env.name).toString(),
-      base,
-    );
-    if (!pr) continue;
+  const stale = new Set(["promote", "release"].map((k) => `${k}/${env.name}`));
+  const open: readonly PullRequest[] = await forge.listOpenPullRequests(base);
+  for (const pr of open.filter((p) => stale.has(BranchName.parse(p.head)?.toString() ?? ""))) {
     request.progress?.(`closing #${pr.number} (${pr.head})`);
     await forge.comment(pr.number, closedPromotionComment(env.name, failedVersion, branch.toString()));
     await forge.closePullRequest(pr.number);

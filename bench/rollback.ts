@@ -1,0 +1,129 @@
+// bench/rollback: remote requests (GitHub and Argo CD, reads and writes) from a failed-canary
+// repository_dispatch payload to a merged rollback PR, for 2 and 5 Rollouts, plus the duplicate
+// delivery of the same payload (stale after the merge), and the wall time against the local fakes.
+// The library is called in-process with the real adapters (Octokit with retry + throttling, the
+// Argo CD REST client), so the counts are what a workflow run sends.
+// Run: npx tsx bench/rollback.ts
+import { performance } from "node:perf_hooks";
+import { RestArgoCd } from "../pipeline/src/adapters/argocd.js";
+import { createForge } from "../pipeline/src/adapters/forge-factory.js";
+import { GitHubLedger } from "../pipeline/src/adapters/github/ledger.js";
+import { loadRepo } from "../pipeline/src/config/load.js";
+import { table } from "../pipeline/src/output/format.js";
+import { parseDispatchPayload } from "../pipeline/src/rollback/payload.js";
+import { rollback } from "../pipeline/src/rollback/rollback.js";
+import { FakeArgoCd, rollout } from "../test/helpers/fake-argocd.js";
+import { FakeGitHub } from "../test/helpers/fake-github.js";
+import { addGitHubDeployments } from "../test/helpers/fake-github-deployments.js";
+import { checkout } from "../test/promotion/fixture.js";
+import { BAD, dispatchBody, files, seedGitHub } from "../test/rollback/fixture.js";
+
+const NAMES = ["api-gateway", "orchestrator", "agent-services", "a2a-server", "vertex-ai-client"];
+
+interface Run {
+  rollouts: number;
+  github: { reads: number; writes: number };
+  argocd: { reads: number; writes: number };
+  ms: number;
+  staleGithub: number;
+  staleArgocd: number;
+  status: string;
+}
+
+const isWrite = (m: string) => m !== "GET" && m !== "HEAD";
+
+async function measure(n: number): Promise<Run> {
+  const cs = NAMES.slice(0, n);
+  const gh = await FakeGitHub.start("acme/delivery");
+  const argo = await FakeArgoCd.start();
+  try {
+    const deployments = addGitHubDeployments(gh.server, { repository: "acme/delivery" });
+    seedGitHub(gh, deployments, { components: cs });
+    argo.withApp("ngx-agents-production", { health: "Progressing" });
+    for (const c of cs) argo.withResource("ngx-agents-production", rollout({ name: c, paused: true }));
+    const repo = loadRepo(checkout(files(BAD, cs)));
+    const env = gh.env();
+    const payload = parseDispatchPayload(dispatchBody("production", BAD), "payload.json");
+    const once = async () => {
+      const forge = await createForge(env, repo);
+      const ledger = new GitHubLedger(
+        (await import("../pipeline/src/adapters/github/octokit.js")).createOctokit({
+          token: env.GITHUB_TOKEN as string,
+          repository: "acme/delivery",
+          apiUrl: gh.url,
+        }),
+        "acme/delivery",
+      );
+      const argocd = new RestArgoCd({ server: argo.url, token: argo.token, uiUrl: repo.config.argocdUrl });
+      return rollback({
+        repo,
+        forge,
+        ledger,
+        argocd,
+        env: "production",
+        reason: payload.message ?? "",
+        payload,
+      });
+    };
+    const t0 = performance.now();
+    const outcome = await once();
+    const ms = performance.now() - t0;
+    const gReq = [...gh.server.requests];
+    const aReq = [...argo.server.requests];
+    const again = await once();
+    if (outcome.status !== "rolled-back" || !outcome.autoMerge.merged)
+      throw new Error(`bench: ${outcome.message}`);
+    if (again.status !== "stale") throw new Error(`bench: duplicate was ${again.status}`);
+    return {
+      rollouts: n,
+      github: {
+        reads: gReq.filter((r) => !isWrite(r.method)).length,
+        writes: gReq.filter((r) => isWrite(r.method)).length,
+      },
+      argocd: {
+        reads: aReq.filter((r) => !isWrite(r.method)).length,
+        writes: aReq.filter((r) => isWrite(r.method)).length,
+      },
+      ms,
+      staleGithub: gh.server.requests.length - gReq.length,
+      staleArgocd: argo.server.requests.length - aReq.length,
+      status: outcome.status,
+    };
+  } finally {
+    await gh.server.close();
+    await argo.close();
+  }
+}
+
+const runs = [await measure(2), await measure(5)];
+console.log(
+  "Failed canary payload → merged rollback PR (production, autoMerge on-analysis-failure), local fakes\n",
+);
+console.log(
+  table(
+    [
+      "Rollouts",
+      "GitHub reads",
+      "GitHub writes",
+      "Argo CD reads",
+      "Argo CD writes",
+      "total",
+      "wall time",
+      "duplicate payload",
+    ],
+    runs.map((r) => [
+      String(r.rollouts),
+      String(r.github.reads),
+      String(r.github.writes),
+      String(r.argocd.reads),
+      String(r.argocd.writes),
+      String(r.github.reads + r.github.writes + r.argocd.reads + r.argocd.writes),
+      `${(r.ms / 1000).toFixed(1)} s`,
+      `${r.staleGithub + r.staleArgocd} requests (stale, ignored)`,
+    ]),
+  ),
+);
+console.log(
+  "\nArgo CD writes = one abort per moving Rollout + one sync. GitHub writes are spaced by Octokit's throttling\n" +
+    "(≥ 1 s between mutating requests, GitHub's guidance for secondary rate limits), so wall time ≈ GitHub writes × 1 s.",
+);
