@@ -1,0 +1,143 @@
+// `ngx-release metrics`: the four delivery metrics of an environment from the deployment ledger,
+// optionally exported to Cloud Monitoring as custom gauges.
+import type { Command } from "commander";
+import { environmentByName, loadRepo } from "../config/load.js";
+import { InputError } from "../errors.js";
+import { openLedger } from "../ledger/open.js";
+import type { DeploymentRecord } from "../ledger/types.js";
+import { deliveryMetrics, parseSince } from "../metrics/dora.js";
+import { gitCommitClock } from "../metrics/git-clock.js";
+import { changeStarts } from "../metrics/lead-start.js";
+import { alignedEnd, gaugePoints, METRIC_PREFIX, metricsText } from "../metrics/report.js";
+import { contextFrom } from "./context.js";
+
+interface Options {
+  env: string;
+  since: string;
+  until?: string;
+  export?: boolean;
+  dryRun?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("metrics")
+    .description(
+      "delivery metrics (deployment frequency, lead time, change failure rate, time to restore) from the deployment ledger",
+    )
+    .option("--env <env>", "environment to measure", "production")
+    .option("--since <duration>", "window length back from --until: <n>h, <n>d or <n>w", "30d")
+    .option("--until <time>", "end of the window, ISO-8601 (default: now)")
+    .option("--export", "write the figures to Cloud Monitoring as custom metrics (GOOGLE_CLOUD_PROJECT)")
+    .option("--dry-run", "with --export: show the points without writing them")
+    .addHelpText(
+      "after",
+      `
+Figures (each with the counts behind it):
+  deployment frequency   deployments that reached success in the window, per day and per week
+  lead time              first commit of the change → success in the environment (median, p90)
+  change failure rate    deployments marked failure, rolled back or rejected ÷ deployments
+  time to restore        failure → the next success (median)
+Ledger: GitHub Deployments with GITHUB_TOKEN, else .git/ngx-ledger.json. Commit times come from
+the local clone (fetch full history in CI, e.g. actions/checkout fetch-depth: 0).
+--export writes custom.googleapis.com/ngx/delivery/* gauges (label environment) at the window end
+aligned to the hour; rerunning within the hour writes nothing new. NGX_MONITORING_ENDPOINT=host:port
+talks plaintext gRPC to an emulator.`,
+    )
+    .action(async (opts: Options, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const sinceMs = parseSince(opts.since);
+      if (sinceMs === undefined) {
+        throw new InputError(
+          `--since ${JSON.stringify(opts.since)} is not a window (expected e.g. 12h, 30d, 4w)`,
+        );
+      }
+      let until = new Date();
+      if (opts.until !== undefined) {
+        until = new Date(opts.until);
+        if (Number.isNaN(until.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(opts.until)) {
+          throw new InputError(
+            `--until ${JSON.stringify(opts.until)} is not an ISO-8601 time (expected e.g. 2026-11-26T12:00:00Z)`,
+          );
+        }
+      }
+      if (opts.dryRun && !opts.export) throw new InputError("--dry-run only applies to --export");
+      const repo = loadRepo(ctx.root);
+      const env = environmentByName(repo, opts.env);
+      // checked before reading the ledger, so a missing project fails fast and writes nothing
+      const cm = opts.export ? await import("../adapters/cloud-monitoring.js") : undefined;
+      const settings = cm?.monitoringSettingsFromEnv(ctx.env);
+
+      const ledger = await openLedger(repo, ctx.env);
+      ctx.info(`reading the ${ledger.kind === "github" ? "GitHub Deployments" : "local"} ledger`);
+      const all: DeploymentRecord[] = [];
+      for (const e of repo.environments) all.push(...(await ledger.listDeployments(e.name)));
+      const own = all.filter((d) => d.environment === env.name);
+      const rejections = await ledger.listRejections();
+      const starts = await changeStarts(own, all, gitCommitClock(repo.root));
+      const metrics = deliveryMetrics({
+        environment: env.name,
+        deployments: own,
+        rejections,
+        starts,
+        window: { since: new Date(until.getTime() - sinceMs), until },
+      });
+
+      let exported: unknown;
+      if (cm && settings) {
+        const endTime = alignedEnd(until);
+        const gauges = gaugePoints(metrics).map((p) => ({
+          type: `${METRIC_PREFIX}/${p.metric}`,
+          description: p.description,
+          unit: p.unit,
+          value: p.value,
+        }));
+        if (opts.dryRun) {
+          exported = { dryRun: true, project: settings.projectId, endTime: endTime.toISOString(), gauges };
+        } else {
+          exported = await cm.exportGauges(settings, {
+            environment: env.name,
+            endTime,
+            gauges,
+            progress: (m) => ctx.info(`Cloud Monitoring: ${m}`),
+          });
+        }
+      }
+
+      if (ctx.json) {
+        ctx.printJson({ ...metrics, ...(exported ? { export: exported } : {}) });
+        return;
+      }
+      ctx.print(metricsText(metrics));
+      if (exported) ctx.print(exportText(exported as ExportSummary));
+    });
+}
+
+interface ExportSummary {
+  dryRun?: boolean;
+  project: string;
+  endTime: string;
+  gauges?: { type: string; value: number }[];
+  descriptorsCreated?: string[];
+  written?: string[];
+  alreadyWritten?: string[];
+}
+
+function exportText(x: ExportSummary): string {
+  if (x.dryRun) {
+    return [
+      "",
+      `would write to Cloud Monitoring project ${x.project} at ${x.endTime} (dry run):`,
+      ...(x.gauges ?? []).map((g) => `  ${g.type} = ${g.value}`),
+    ].join("\n");
+  }
+  const lines = ["", `Cloud Monitoring project ${x.project}, points at ${x.endTime}:`];
+  if (x.descriptorsCreated?.length) lines.push(`  created ${x.descriptorsCreated.length} metric descriptors`);
+  lines.push(`  wrote ${x.written?.length ?? 0} points`);
+  if (x.alreadyWritten?.length) {
+    lines.push(
+      `  ${x.alreadyWritten.length} points already written for this hour (rerun: nothing counted twice)`,
+    );
+  }
+  return lines.join("\n");
+}

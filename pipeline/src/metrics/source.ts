@@ -1,0 +1,113 @@
+// A metrics source as analysis and gates read it: one number for a query over a window. Prometheus
+// (PromQL, adapters/prometheus.ts) and Cloud Monitoring (a Monitoring filter, adapters/cloud-monitoring.ts)
+// both sit behind it, so a check that needs a Google-only signal (Vertex AI prediction errors and
+// latency, Cloud SQL health) is written once against this interface.
+import type { Prometheus } from "../adapters/prometheus.js";
+
+export type Reducer = "sum" | "max" | "mean";
+
+export interface ScalarQuery {
+  /** PromQL for Prometheus; a Monitoring filter (metric.type = "…" AND …) for Cloud Monitoring */
+  readonly query: string;
+  /** how far back from `end` the points are read (Cloud Monitoring; PromQL carries its own range) */
+  readonly windowMs: number;
+  /** default: now */
+  readonly end?: Date;
+  /** how points and series are combined into one number (default sum) */
+  readonly reduce?: Reducer;
+}
+
+export interface ScalarReading {
+  /** undefined when nothing matched (no series or no points) */
+  readonly value?: number;
+  readonly series: number;
+  readonly points: number;
+}
+
+export interface MetricsSource {
+  readonly name: string;
+  scalar(query: ScalarQuery): Promise<ScalarReading>;
+}
+
+export function reduceValues(values: readonly number[], reduce: Reducer = "sum"): number | undefined {
+  if (values.length === 0) return undefined;
+  if (reduce === "max") return Math.max(...values);
+  const sum = values.reduce((a, b) => a + b, 0);
+  return reduce === "mean" ? sum / values.length : sum;
+}
+
+/** Prometheus behind the same interface: an instant query whose samples are reduced to one number. */
+export function prometheusSource(prometheus: Prometheus): MetricsSource {
+  return {
+    name: `Prometheus ${prometheus.url}`,
+    async scalar(q) {
+      const v = await prometheus.query(q.query, q.end);
+      const values = v.resultType === "scalar" ? [v.value] : v.samples.map((s) => s.value);
+      const value = reduceValues(
+        values.filter((x) => !Number.isNaN(x)),
+        q.reduce,
+      );
+      return { ...(value !== undefined ? { value } : {}), series: values.length, points: values.length };
+    },
+  };
+}
+
+/** Vertex AI online prediction signals (Cloud Monitoring metric types). */
+export const VERTEX_AI = {
+  errorCount: "aiplatform.googleapis.com/prediction/online/error_count",
+  predictionCount: "aiplatform.googleapis.com/prediction/online/prediction_count",
+  latencies: "aiplatform.googleapis.com/prediction/online/prediction_latencies",
+} as const;
+
+export interface VertexAiErrorCheck {
+  readonly errors: number;
+  readonly predictions: number;
+  /** errors ÷ predictions; undefined without predictions */
+  readonly errorRate?: number;
+  readonly maxErrorRate: number;
+  readonly verdict: "pass" | "fail" | "inconclusive";
+  readonly detail: string;
+}
+
+/**
+ * Vertex AI prediction error rate over a window, as a gate or analysis step reads it: fails above
+ * `maxErrorRate`, inconclusive when there were no predictions (nothing to judge).
+ */
+export async function checkVertexAiPredictionErrors(
+  source: MetricsSource,
+  options: { windowMs: number; end?: Date; maxErrorRate: number; endpointId?: string },
+): Promise<VertexAiErrorCheck> {
+  const scope = options.endpointId ? ` AND resource.labels.endpoint_id = "${options.endpointId}"` : "";
+  const base = {
+    windowMs: options.windowMs,
+    ...(options.end ? { end: options.end } : {}),
+    reduce: "sum" as const,
+  };
+  const errors = await source.scalar({ ...base, query: `metric.type = "${VERTEX_AI.errorCount}"${scope}` });
+  const predictions = await source.scalar({
+    ...base,
+    query: `metric.type = "${VERTEX_AI.predictionCount}"${scope}`,
+  });
+  const e = errors.value ?? 0;
+  const n = predictions.value ?? 0;
+  const max = options.maxErrorRate;
+  if (n <= 0) {
+    return {
+      errors: e,
+      predictions: n,
+      maxErrorRate: max,
+      verdict: "inconclusive",
+      detail: `no Vertex AI predictions in the window (${source.name})`,
+    };
+  }
+  const rate = e / n;
+  const verdict = rate > max ? "fail" : "pass";
+  return {
+    errors: e,
+    predictions: n,
+    errorRate: rate,
+    maxErrorRate: max,
+    verdict,
+    detail: `Vertex AI prediction errors ${e}/${n} = ${(rate * 100).toFixed(2)}% (${verdict === "fail" ? "above" : "within"} ${(max * 100).toFixed(2)}%)`,
+  };
+}
