@@ -7,7 +7,6 @@ import { register as diff } from "./diff.js";
 import { register as gate } from "./gate.js";
 import { register as judge } from "./judge.js";
 import { register as metrics } from "./metrics.js";
-import { register as metrics } from "./metrics.js";
 import { register as plan } from "./plan.js";
 import { register as promote } from "./promote.js";
 import { register as record } from "./record.js";
@@ -33,6 +32,5 @@ export function registerCommands(program: Command): void {
   status(program);
   rollback(program);
   unreject(program);
-  metrics(program);
   metrics(program);
 }
