@@ -90,6 +90,7 @@ export class FakeGitHub {
       GITHUB_REPOSITORY: this.repository,
       GITHUB_API_URL: this.url,
       NGX_GITHUB_RETRY_DELAY_MS: "5",
+      NGX_GITHUB_WRITE_SPACING_MS: "0",
       ...extra,
     };
   }

@@ -13,8 +13,5 @@ export async function createForge(
   const { createGitHubForge } = await import("./github/forge.js");
   const settings = githubSettingsFromEnv(env, repo.config.repository);
   if (!settings) return new LocalGitForge(repo.root, repo.config.repository);
-  const delay = Number(env.NGX_GITHUB_RETRY_DELAY_MS);
-  return createGitHubForge(
-    Number.isFinite(delay) && delay > 0 ? { ...settings, retryDelayMs: delay } : settings,
-  );
+  return createGitHubForge(settings);
 }

@@ -4,6 +4,7 @@
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
+import Bottleneck from "bottleneck";
 import { RemoteError } from "../../errors.js";
 
 export type GitHubClient = InstanceType<typeof Octokit>;
@@ -17,6 +18,11 @@ export interface GitHubSettings {
   /** retries for 5xx and rate limits (tests lower the delays through retryAfterBaseValue) */
   readonly retries?: number;
   readonly retryDelayMs?: number;
+  /**
+   * minimum spacing between write requests (GitHub recommends ≥ 1 s, the throttling plugin's default);
+   * only tests against a local fake lower it
+   */
+  readonly writeSpacingMs?: number;
 }
 
 const RetryingOctokit = Octokit.plugin(retry, throttling);
@@ -35,6 +41,12 @@ export function createOctokit(settings: GitHubSettings): GitHubClient {
       retryAfterBaseValue: settings.retryDelayMs ?? 1000,
     },
     throttle: {
+      ...(settings.writeSpacingMs !== undefined
+        ? {
+            write: new Bottleneck.Group({ maxConcurrent: 1, minTime: settings.writeSpacingMs }),
+            notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: settings.writeSpacingMs }),
+          }
+        : {}),
       fallbackSecondaryRateRetryAfter: settings.retryDelayMs ? settings.retryDelayMs / 1000 : 60,
       onRateLimit: (_after: number, _options: unknown, _octokit: unknown, retryCount: number) =>
         retryCount < retries,
@@ -44,7 +56,10 @@ export function createOctokit(settings: GitHubSettings): GitHubClient {
   }) as GitHubClient;
 }
 
-/** Reads GITHUB_TOKEN / GITHUB_REPOSITORY / GITHUB_API_URL; undefined when no token is set. */
+/**
+ * Reads GITHUB_TOKEN / GITHUB_REPOSITORY / GITHUB_API_URL (and the test-only timing knobs
+ * NGX_GITHUB_RETRY_DELAY_MS / NGX_GITHUB_WRITE_SPACING_MS); undefined when no token is set.
+ */
 export function githubSettingsFromEnv(
   env: NodeJS.ProcessEnv,
   fallbackRepository?: string,
@@ -55,7 +70,17 @@ export function githubSettingsFromEnv(
   if (!repository) {
     throw new RemoteError("GitHub", "GITHUB_REPOSITORY is not set (expected owner/name)", { status: 0 });
   }
-  return { token, repository, apiUrl: env.GITHUB_API_URL };
+  const retryDelay = Number(env.NGX_GITHUB_RETRY_DELAY_MS);
+  const spacing = Number(env.NGX_GITHUB_WRITE_SPACING_MS);
+  return {
+    token,
+    repository,
+    apiUrl: env.GITHUB_API_URL,
+    ...(Number.isFinite(retryDelay) && retryDelay > 0 ? { retryDelayMs: retryDelay } : {}),
+    ...(env.NGX_GITHUB_WRITE_SPACING_MS && Number.isFinite(spacing) && spacing >= 0
+      ? { writeSpacingMs: spacing }
+      : {}),
+  };
 }
 
 /** Converts an Octokit RequestError into a RemoteError with a message people can act on. */
