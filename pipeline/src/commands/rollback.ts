@@ -148,6 +148,13 @@ function problem(o: RollbackOutcome): { code: ExitCode; message: string; hint?: 
       hint: "once Argo CD is back its sync of the restored images ends the canary; to stop it sooner: kubectl argo rollouts abort <rollout> -n ngx-agents (a manual rollback can simply be rerun)",
     };
   }
+  if (o.restoredError) {
+    return {
+      code: ExitCode.remote,
+      message: `rolled back and merged, but the restored deployment was not recorded: ${o.restoredError}`,
+      hint: `ngx-release record ${o.environment} records it (promote.yaml runs it on the push to main)`,
+    };
+  }
   return undefined;
 }
 
@@ -186,6 +193,7 @@ function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string)
       restored: o.restored
         ? { deploymentId: o.restored.deploymentId, state: o.restored.state, sha: o.restored.sha }
         : null,
+      ...(o.restoredError ? { restoredError: o.restoredError } : {}),
       ...(o.status === "planned" ? { title: o.text?.title, body: o.text?.body } : {}),
       ...(p ? { error: { message: p.message, hint: p.hint, exitCode: p.code } } : {}),
     });

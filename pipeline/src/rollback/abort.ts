@@ -32,10 +32,12 @@ function message(e: unknown): string {
 export async function abortRollouts(input: {
   readonly argocd: ArgoCd | undefined;
   readonly app: string;
-  readonly rollouts: readonly ResourceRef[];
+  /** the Rollouts of the rendered environment; undefined (render failed): the Rollouts Argo CD manages */
+  readonly rollouts: readonly ResourceRef[] | undefined;
   readonly dryRun?: boolean;
 }): Promise<AbortOutcome> {
-  const { argocd, app, rollouts } = input;
+  const { argocd, app } = input;
+  let rollouts = input.rollouts ?? [];
   if (input.dryRun) {
     return {
       status: "skipped",
@@ -56,9 +58,9 @@ export async function abortRollouts(input: {
   try {
     requests += 1;
     const status = await argocd.getApplication(app);
-    health = new Map(
-      status.resources.filter((r) => r.kind === "Rollout").map((r) => [`${r.namespace}/${r.name}`, r.health]),
-    );
+    const live = status.resources.filter((r) => r.kind === "Rollout");
+    health = new Map(live.map((r) => [`${r.namespace}/${r.name}`, r.health]));
+    if (!input.rollouts) rollouts = live;
   } catch (e) {
     return {
       status: "failed",

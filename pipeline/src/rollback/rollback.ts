@@ -73,6 +73,8 @@ export interface RollbackOutcome {
   readonly autoMerge: { wanted: boolean; setting: string; merged?: boolean; sha?: string; message?: string };
   readonly sync?: { requested: boolean; error?: string };
   readonly restored?: RecordOutcome;
+  /** recording the restored deployment failed (the merge stands) */
+  readonly restoredError?: string;
   readonly text?: PullRequestText;
 }
 
@@ -193,7 +195,15 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
   const appUrl = argocd?.applicationUrl(app) ?? argoCdApplicationUrl(repo.config.argocdUrl, app);
 
   request.progress?.(`listing the Rollouts of ${env.name}`);
-  const rollouts = await renderedRollouts(repo, env, request.kustomize);
+  // a rollback is never blocked by rendering: without it, the Rollouts Argo CD manages are aborted
+  let rollouts: ResourceRef[] | undefined;
+  try {
+    rollouts = await renderedRollouts(repo, env, request.kustomize);
+  } catch (e) {
+    request.progress?.(
+      `cannot render ${env.name} (${e instanceof Error ? e.message : String(e)}): using Argo CD's list of Rollouts`,
+    );
+  }
   request.progress?.(
     request.dryRun ? "dry run: not aborting" : `aborting moving Rollouts of ${app} through Argo CD`,
   );
@@ -342,6 +352,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
   const autoMerge: RollbackOutcome["autoMerge"] = { wanted, setting };
   let sync: RollbackOutcome["sync"];
   let restored: RecordOutcome | undefined;
+  let restoredError: string | undefined;
   const pr = published.pullRequest;
   if (wanted && pr) {
     request.progress?.(`merging #${pr.number}`);
@@ -367,16 +378,21 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
         }
       }
       request.progress?.(`recording the restored deployment of ${env.name}`);
-      restored = await recordEnvironment({
-        repo,
-        env,
-        ledger,
-        git: forgeGitReader(forge),
-        sha: merge.sha,
-        ...(argocd && abort.status === "done" ? { argocd } : {}),
-        ...(request.logUrl ? { logUrl: request.logUrl } : {}),
-        production: env.name === repo.environments.at(-1)?.name,
-      });
+      try {
+        restored = await recordEnvironment({
+          repo,
+          env,
+          ledger,
+          git: forgeGitReader(forge),
+          sha: merge.sha,
+          ...(argocd && abort.status === "done" ? { argocd } : {}),
+          ...(request.logUrl ? { logUrl: request.logUrl } : {}),
+          production: env.name === repo.environments.at(-1)?.name,
+        });
+      } catch (e) {
+        // the merge happened; `ngx-release record` (promote.yaml, on the push to main) records it later
+        restoredError = e instanceof Error ? e.message : String(e);
+      }
     }
   }
   return {
@@ -400,6 +416,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
     autoMerge,
     ...(sync ? { sync } : {}),
     ...(restored ? { restored } : {}),
+    ...(restoredError ? { restoredError } : {}),
     text: textFor(published.superseded),
   };
 }
