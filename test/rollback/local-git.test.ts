@@ -95,3 +95,49 @@ describe("rollback with the local forge and ledger", () => {
     expect(r.stderr).toContain("--reason");
   });
 });
+
+describe("last known good beyond the newest deployments", () => {
+  it("looks further back when none of the 10 newest succeeded (library call, local forge and ledger)", async () => {
+    const { LocalGitForge } = await import("../../pipeline/src/adapters/local-git.js");
+    const { loadRepo } = await import("../../pipeline/src/config/load.js");
+    const { rollback } = await import("../../pipeline/src/rollback/rollback.js");
+    const dir = gitRepo(files(BAD));
+    try {
+      const head = git(dir, "rev-parse", "HEAD");
+      const ledger = await LocalLedger.open(dir);
+      const good = await ledger.recordDeployment({
+        environment: "staging",
+        sha: head,
+        images: imagesAt("staging", GOOD),
+        version: versionId(GOOD),
+      });
+      await ledger.setStatus(good.id, { state: "success" });
+      for (let i = 0; i < 12; i++) {
+        const v = `1.0.${i + 1}`;
+        const d = await ledger.recordDeployment({
+          environment: "staging",
+          sha: head,
+          images: imagesAt("staging", v),
+          version: versionId(v),
+        });
+        await ledger.setStatus(d.id, { state: "failure" });
+      }
+      const repo = loadRepo(dir);
+      const outcome = await rollback({
+        repo,
+        forge: new LocalGitForge(dir),
+        ledger,
+        env: "staging",
+        reason: "deep history",
+      });
+      expect(outcome.status).toBe("rolled-back");
+      expect(outcome.target).toMatchObject({ version: versionId(GOOD), how: "last-known-good" });
+      expect(outcome.abort?.status).toBe("not-configured");
+      expect(readImages(git(dir, "show", `rollback/staging:${OVERLAY("staging")}`), "s")[0]?.digest).toBe(
+        digest(GOOD),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -33,6 +33,10 @@ import { type DispatchPayload, isAnalysisFailure, payloadIsCurrent } from "./pay
 import { chooseTarget, NoKnownGoodError, type TargetChoice } from "./target.js";
 import { closedPromotionComment, rollbackNote } from "./text.js";
 
+/** deployments read first, and at most, when looking for the last known good */
+const RECENT = 10;
+const HISTORY = 100;
+
 export interface RollbackRequest {
   readonly repo: Repo;
   readonly forge: Forge;
@@ -167,20 +171,30 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
 
   const failedVersion = versionIdOf(current);
   request.progress?.(`reading the deployment ledger of ${env.name}`);
-  const [deployments, rejections] = await Promise.all([
-    ledger.listDeployments(env.name, { limit: 50 }),
+  // the last known good is almost always among the newest deployments (each costs a status read on
+  // GitHub): look at RECENT first, at up to HISTORY only when no target is found there
+  let [deployments, rejections] = await Promise.all([
+    ledger.listDeployments(env.name, { limit: RECENT }),
     ledger.listRejections(),
   ]);
-  let choice: TargetChoice | undefined;
-  let noKnownGood: NoKnownGoodError | undefined;
-  try {
-    choice = chooseTarget({
+  const choose = () =>
+    chooseTarget({
       env: env.name,
       deployments,
       rejections,
       failedVersion,
       ...(request.to !== undefined ? { to: request.to } : {}),
     });
+  let choice: TargetChoice | undefined;
+  let noKnownGood: NoKnownGoodError | undefined;
+  try {
+    try {
+      choice = choose();
+    } catch (e) {
+      if (deployments.length < RECENT) throw e;
+      deployments = await ledger.listDeployments(env.name, { limit: HISTORY });
+      choice = choose();
+    }
   } catch (e) {
     // a refused --to changes nothing; with no known good the canaries are still stopped and the
     // version still rejected, then the caller gets the alert
