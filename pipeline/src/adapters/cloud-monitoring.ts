@@ -111,6 +111,8 @@ async function createClient(settings: MonitoringSettings): Promise<MetricService
       // plaintext and no credentials: gax uses sslCreds instead of asking google-auth-library
       sslCreds: grpc.credentials.createInsecure(),
       projectId: settings.projectId,
+      // stated, so google-auth-library never looks for credentials (or a metadata server) to learn it
+      universeDomain: "googleapis.com",
     });
   }
   return new MetricServiceClient({ projectId: settings.projectId });

@@ -1,0 +1,201 @@
+// `ngx-release metrics` as a process: the arithmetic on a real git history, the empty ledger, bad
+// input, and --export against a local gRPC Cloud Monitoring (descriptors once, idempotent reruns, a
+// refused write). A fake metadata server (GCE_METADATA_HOST) fails the test if the Google client ever
+// probes it; METADATA_SERVER_DETECTION is deliberately not set, so the adapter alone must prevent it.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { gitCommitClock } from "../../pipeline/src/metrics/git-clock.js";
+import { type CliResult, runCli } from "../helpers/cli.js";
+import { FakeCloudMonitoring } from "../helpers/fake-cloud-monitoring.js";
+import { FakeServer } from "../helpers/fake-server.js";
+import { knownLedger, type MetricsRepo, metricsRepo } from "./fixture.js";
+
+const HOUR = 3_600_000;
+const UNTIL = "2026-11-11T00:20:00Z";
+const WINDOW = ["--since", "10d", "--until", UNTIL];
+const PREFIX = "custom.googleapis.com/ngx/delivery";
+
+let repo: MetricsRepo;
+let metadata: FakeServer;
+let monitoring: FakeCloudMonitoring;
+
+beforeAll(async () => {
+  repo = metricsRepo();
+  metadata = await FakeServer.start();
+  monitoring = await FakeCloudMonitoring.start("ngx-agents-test");
+});
+afterAll(async () => {
+  repo.cleanup();
+  await metadata.close();
+  await monitoring.close();
+});
+afterEach(() => {
+  // no Google client may ever reach for the metadata server (or anything else over HTTP)
+  expect(metadata.requests).toEqual([]);
+});
+
+function googleEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const host = new URL(metadata.url).host;
+  return {
+    GOOGLE_CLOUD_PROJECT: "ngx-agents-test",
+    NGX_MONITORING_ENDPOINT: monitoring.endpoint,
+    GCE_METADATA_HOST: host,
+    GCE_METADATA_IP: host,
+    ...extra,
+  };
+}
+
+const metrics = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
+  runCli(["--repo", repo.root, "metrics", ...args], { env });
+
+describe("commit clock on the local clone", () => {
+  it("a merged pull request starts at its first commit; a direct commit at itself; unknown is unknown", async () => {
+    const clock = gitCommitClock(repo.root);
+    expect(await clock.firstCommitTime(repo.merge)).toEqual({
+      at: "2026-11-08T12:00:00.000Z",
+      commit: repo.p1,
+    });
+    expect(await clock.firstCommitTime(repo.c1)).toEqual({ at: "2026-11-01T11:00:00.000Z", commit: repo.c1 });
+    expect(await clock.firstCommitTime("0123456789abcdef0123456789abcdef01234567")).toBeUndefined();
+  });
+});
+
+describe("ngx-release metrics", () => {
+  it("says so on an empty ledger, exit 0", async () => {
+    repo.writeLedger([]);
+    const r = await metrics(WINDOW);
+    expect(r.stderr).not.toContain("error");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("no deployments recorded in production since 2026-11-01 00:20 UTC");
+  });
+
+  it("computes the figures from the ledger and the commit history (--json)", async () => {
+    repo.writeLedger(knownLedger(repo));
+    const r = await metrics([...WINDOW, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout);
+    expect(m.window).toEqual({
+      since: "2026-11-01T00:20:00.000Z",
+      until: UNTIL.replace("Z", ".000Z"),
+      days: 10,
+    });
+    expect(m.deploymentFrequency).toEqual({ successful: 3, attempted: 4, perDay: 0.3, perWeek: 2.1 });
+    // leads: 3h (p1 → 11-08 15:00), 24h (c1 → 11-02 11:00), 192h (c1 → 11-09 11:00, the rollback)
+    expect(m.leadTime).toMatchObject({ count: 3, medianMs: 24 * HOUR, p90Ms: 192 * HOUR, unknownStart: 0 });
+    expect(m.changeFailureRate).toEqual({ failed: 1, deployments: 4, rate: 0.25 });
+    expect(m.failures[0]).toMatchObject({ id: "local-3", reasons: ["marked failure", "rolled back"] });
+    expect(m.timeToRestore).toEqual({ restored: 1, unrestored: 0, medianMs: HOUR });
+  });
+
+  it("prints a table with the counts", async () => {
+    repo.writeLedger(knownLedger(repo));
+    const r = await metrics(WINDOW);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("3 successful of 4 deployments");
+    expect(r.stdout).toContain("1 failed of 4 deployments");
+    expect(r.stdout).toContain("25.0%");
+  });
+
+  it("refuses bad input with exit 2, naming the value", async () => {
+    const since = await metrics(["--since", "30 days"]);
+    expect(since.code).toBe(2);
+    expect(since.stderr).toContain('--since "30 days" is not a window (expected e.g. 12h, 30d, 4w)');
+    const until = await metrics(["--until", "yesterday"]);
+    expect(until.code).toBe(2);
+    expect(until.stderr).toContain('--until "yesterday" is not an ISO-8601 time');
+    const env = await metrics(["--env", "prod"]);
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain("prod");
+  });
+});
+
+describe("ngx-release metrics --export (Cloud Monitoring over gRPC)", () => {
+  it("needs GOOGLE_CLOUD_PROJECT: exit 2, nothing sent", async () => {
+    const before = monitoring.calls.length;
+    const r = await metrics([...WINDOW, "--export"], googleEnv({ GOOGLE_CLOUD_PROJECT: "" }));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("GOOGLE_CLOUD_PROJECT is not set");
+    const bad = await metrics([...WINDOW, "--export"], googleEnv({ NGX_MONITORING_ENDPOINT: "http://x" }));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('NGX_MONITORING_ENDPOINT="http://x" is not host:port');
+    expect(monitoring.calls.length).toBe(before);
+  });
+
+  it("--dry-run shows the points and sends nothing", async () => {
+    repo.writeLedger(knownLedger(repo));
+    const before = monitoring.calls.length;
+    const r = await metrics([...WINDOW, "--export", "--dry-run"], googleEnv());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${PREFIX}/change_failure_rate = 0.25`);
+    expect(monitoring.calls.length).toBe(before);
+  });
+
+  it("creates the descriptors once and writes each gauge once; a rerun counts nothing twice", async () => {
+    repo.writeLedger(knownLedger(repo));
+    const first = await metrics([...WINDOW, "--export", "--json"], googleEnv());
+    expect(first.code, first.stderr).toBe(0);
+    const out1 = JSON.parse(first.stdout).export;
+    expect(out1.endTime).toBe("2026-11-11T00:00:00.000Z");
+    expect(out1.descriptorsCreated).toHaveLength(7);
+    expect(out1.written).toHaveLength(7);
+    expect(out1.alreadyWritten).toEqual([]);
+
+    const created = monitoring.callsTo("CreateMetricDescriptor");
+    expect(created).toHaveLength(7);
+    expect(created[0]?.request).toMatchObject({
+      name: "projects/ngx-agents-test",
+      metricDescriptor: {
+        type: `${PREFIX}/deployments_per_day`,
+        metricKind: "GAUGE",
+        valueType: "DOUBLE",
+        labels: [{ key: "environment", valueType: "STRING" }],
+      },
+    });
+    const write = monitoring.callsTo("CreateTimeSeries")[0]?.request as { timeSeries: unknown[] };
+    expect(write.timeSeries[0]).toMatchObject({
+      metric: { type: `${PREFIX}/deployments_per_day`, labels: { environment: "production" } },
+      resource: { type: "global", labels: { project_id: "ngx-agents-test" } },
+      points: [{ interval: { endTime: { seconds: String(Date.parse("2026-11-11T00:00:00Z") / 1000) } } }],
+    });
+    // no credentials travel to a plaintext endpoint
+    expect(monitoring.calls.every((c) => !("authorization" in c.metadata))).toBe(true);
+
+    // same hour, a rerun: descriptors found, points refused as already written, nothing doubled
+    const second = await metrics(
+      ["--since", "10d", "--until", "2026-11-11T00:50:00Z", "--export"],
+      googleEnv(),
+    );
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain("7 points already written for this hour");
+    expect(monitoring.callsTo("CreateMetricDescriptor")).toHaveLength(7);
+    expect(monitoring.pointsOf(`${PREFIX}/deployments`, "production")).toEqual([
+      { end: Date.parse("2026-11-11T00:00:00Z") / 1000, value: 3 },
+    ]);
+    expect(monitoring.pointsOf(`${PREFIX}/change_failure_rate`, "production")).toHaveLength(1);
+
+    // the next hour writes a new point for the new window end
+    const third = await metrics(
+      ["--since", "10d", "--until", "2026-11-11T01:05:00Z", "--export", "--json"],
+      googleEnv(),
+    );
+    expect(third.code, third.stderr).toBe(0);
+    expect(JSON.parse(third.stdout).export.written).toHaveLength(7);
+    expect(monitoring.pointsOf(`${PREFIX}/deployments`, "production")).toHaveLength(2);
+  });
+
+  it("a refused write is exit 3 with the service's message", async () => {
+    repo.writeLedger(knownLedger(repo));
+    monitoring.denied.add("CreateTimeSeries");
+    try {
+      const r = await metrics(["--since", "10d", "--until", "2026-11-12T00:00:00Z", "--export"], googleEnv());
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(
+        "Cloud Monitoring: write custom.googleapis.com/ngx/delivery/deployments_per_day",
+      );
+      expect(r.stderr).toContain("PERMISSION_DENIED");
+      expect(r.stderr).toContain("Permission monitoring.timeSeries.create denied");
+      expect(r.stderr).toContain("roles/monitoring.metricWriter");
+    } finally {
+      monitoring.denied.delete("CreateTimeSeries");
+    }
+  });
+});

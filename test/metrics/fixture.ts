@@ -1,0 +1,141 @@
+// A repository for `ngx-release metrics` tests: promotion.yaml, three overlays, and commits with known
+// author times, plus a local ledger (.git/ngx-ledger.json) whose deployments point at those commits.
+//
+//   c1  direct commit, authored 2026-11-01T11:00Z
+//   M   merge of a promotion branch whose first commit p1 was authored 2026-11-08T12:00Z
+//       (p2 at 13:00, the merge at 13:30)
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { DeploymentState } from "../../pipeline/src/ledger/types.js";
+
+const PROMOTION_YAML = `argocdUrl: https://argocd.example.com
+repository: ngx-agents/ngx-agents-delivery
+baseBranch: main
+environments:
+  - name: dev
+    argocdApplication: ngx-agents-dev
+    namespace: ngx-agents
+  - name: staging
+    argocdApplication: ngx-agents-staging
+    namespace: ngx-agents
+  - name: production
+    argocdApplication: ngx-agents-production
+    namespace: ngx-agents
+`;
+
+const OVERLAY = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../base\n";
+
+export interface MetricsRepo {
+  readonly root: string;
+  readonly c1: string;
+  readonly p1: string;
+  readonly merge: string;
+  writeLedger(deployments: StoredDeployment[]): void;
+  cleanup(): void;
+}
+
+export interface StoredDeployment {
+  id: string;
+  environment: string;
+  sha: string;
+  version: string;
+  images: [];
+  createdAt: string;
+  statuses: { state: DeploymentState; createdAt: string }[];
+}
+
+export function metricsRepo(): MetricsRepo {
+  const root = mkdtempSync(join(tmpdir(), "ngx-metrics-"));
+  const git = (args: string[], date?: string) =>
+    execFileSync("git", args, {
+      cwd: root,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@example.com",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@example.com",
+        ...(date ? { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } : {}),
+      },
+    }).trim();
+  const write = (files: Record<string, string>) => {
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), content);
+    }
+  };
+  const commit = (files: Record<string, string>, message: string, date: string) => {
+    write(files);
+    git(["add", "-A"]);
+    git(["commit", "-q", "-m", message], date);
+    return git(["rev-parse", "HEAD"]);
+  };
+  git(["init", "-q", "-b", "main"]);
+  const c1 = commit(
+    {
+      "environments/promotion.yaml": PROMOTION_YAML,
+      "environments/base/kustomization.yaml": "resources: []\n",
+      "environments/dev/kustomization.yaml": OVERLAY,
+      "environments/staging/kustomization.yaml": OVERLAY,
+      "environments/production/kustomization.yaml": OVERLAY,
+    },
+    "c1",
+    "2026-11-01T11:00:00Z",
+  );
+  git(["checkout", "-q", "-b", "promote/production"]);
+  const p1 = commit({ "a.txt": "1\n" }, "p1", "2026-11-08T12:00:00Z");
+  commit({ "a.txt": "2\n" }, "p2", "2026-11-08T13:00:00Z");
+  git(["checkout", "-q", "main"]);
+  commit({ "b.txt": "main moved\n" }, "main moved", "2026-11-08T12:30:00Z");
+  git(
+    ["merge", "-q", "--no-ff", "-m", "Merge promote/production", "promote/production"],
+    "2026-11-08T13:30:00Z",
+  );
+  const merge = git(["rev-parse", "HEAD"]);
+  return {
+    root,
+    c1,
+    p1,
+    merge,
+    writeLedger(deployments) {
+      writeFileSync(
+        join(root, ".git", "ngx-ledger.json"),
+        JSON.stringify({ version: 1, nextId: deployments.length + 1, deployments, rejections: [] }, null, 2),
+      );
+    },
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * production: d1 (c1) success 11-02 11:00 → lead 24h from c1; d2 (merge) success 11-08 15:00 → lead 3h
+ * from p1; d3 failure 11-09 10:00, restored by d4 (back to d1's version) at 11-09 11:00 → 1h.
+ * Window 2026-11-01 → 2026-11-11 (10 days): 3 successful of 4 → 0.3/day; lead [3h, 24h, 24h+…] — d4
+ * reuses d1's version, so its start is c1 too (11-01 11:00 → 11-09 11:00 = 192h).
+ */
+export function knownLedger(r: MetricsRepo): StoredDeployment[] {
+  const d = (
+    id: string,
+    sha: string,
+    version: string,
+    createdAt: string,
+    statuses: [DeploymentState, string][],
+  ): StoredDeployment => ({
+    id,
+    environment: "production",
+    sha,
+    version,
+    images: [],
+    createdAt,
+    statuses: statuses.map(([state, at]) => ({ state, createdAt: at })),
+  });
+  return [
+    d("local-1", r.c1, "aaaaaaaaaaaa", "2026-11-02T10:00:00Z", [["success", "2026-11-02T11:00:00Z"]]),
+    d("local-2", r.merge, "bbbbbbbbbbbb", "2026-11-08T14:00:00Z", [["success", "2026-11-08T15:00:00Z"]]),
+    d("local-3", r.merge, "cccccccccccc", "2026-11-09T09:00:00Z", [["failure", "2026-11-09T10:00:00Z"]]),
+    d("local-4", r.c1, "aaaaaaaaaaaa", "2026-11-09T10:30:00Z", [["success", "2026-11-09T11:00:00Z"]]),
+  ];
+}

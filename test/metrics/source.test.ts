@@ -1,0 +1,157 @@
+// Cloud Monitoring as a metrics source: listTimeSeries through the gRPC fake, behind the same
+// MetricsSource interface Prometheus implements, read by the Vertex AI prediction-error check.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  cloudMonitoringSource,
+  monitoringSettingsFromEnv,
+} from "../../pipeline/src/adapters/cloud-monitoring.js";
+import { ConfigError, RemoteError } from "../../pipeline/src/errors.js";
+import { checkVertexAiPredictionErrors, VERTEX_AI } from "../../pipeline/src/metrics/source.js";
+import { FakeCloudMonitoring } from "../helpers/fake-cloud-monitoring.js";
+import { FakeServer } from "../helpers/fake-server.js";
+
+const END = new Date("2026-11-26T10:00:00Z");
+const at = (minutesBefore: number) => END.getTime() / 1000 - minutesBefore * 60;
+const endpoint = (id: string) => ({
+  resourceType: "aiplatform.googleapis.com/Endpoint",
+  resourceLabels: { endpoint_id: id, location: "us-central1" },
+  metricLabels: {},
+  valueType: "INT64" as const,
+});
+
+let fake: FakeCloudMonitoring;
+let source: ReturnType<typeof cloudMonitoringSource>;
+// where google-auth-library would look for a metadata server: any request there fails the suite
+let metadata: FakeServer;
+const saved = { host: process.env.GCE_METADATA_HOST, ip: process.env.GCE_METADATA_IP };
+
+beforeAll(async () => {
+  metadata = await FakeServer.start();
+  process.env.GCE_METADATA_HOST = new URL(metadata.url).host;
+  process.env.GCE_METADATA_IP = new URL(metadata.url).host;
+  fake = await FakeCloudMonitoring.start("ngx-agents-test");
+  source = cloudMonitoringSource({ projectId: "ngx-agents-test", endpoint: fake.endpoint });
+  // endpoint 111: 1000 predictions and 30 errors in the last 30 minutes, plus older points outside it
+  fake.addSeries({
+    ...endpoint("111"),
+    type: VERTEX_AI.predictionCount,
+    points: [
+      { end: at(90), value: 5000 },
+      { end: at(20), value: 600 },
+      { end: at(5), value: 400 },
+    ],
+  });
+  fake.addSeries({
+    ...endpoint("111"),
+    type: VERTEX_AI.errorCount,
+    points: [
+      { end: at(90), value: 4000 },
+      { end: at(20), value: 10 },
+      { end: at(1), value: 20 },
+    ],
+  });
+  // endpoint 222: predictions, no errors series at all
+  fake.addSeries({
+    ...endpoint("222"),
+    type: VERTEX_AI.predictionCount,
+    points: [{ end: at(10), value: 50 }],
+  });
+});
+afterAll(async () => {
+  await source.close();
+  await fake.close();
+  await metadata.close();
+  for (const [k, v] of [
+    ["GCE_METADATA_HOST", saved.host],
+    ["GCE_METADATA_IP", saved.ip],
+  ] as const) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  expect(metadata.requests.map((r) => r.path)).toEqual([]);
+});
+
+describe("Cloud Monitoring metrics source", () => {
+  it("reads the points of the matching series inside the window", async () => {
+    const r = await source.scalar({
+      query: `metric.type = "${VERTEX_AI.errorCount}" AND resource.labels.endpoint_id = "111"`,
+      windowMs: 30 * 60_000,
+      end: END,
+    });
+    expect(r).toEqual({ value: 30, series: 1, points: 2 });
+    const call = fake.callsTo("ListTimeSeries").at(-1)?.request;
+    expect(call).toMatchObject({
+      name: "projects/ngx-agents-test",
+      interval: { startTime: { seconds: String(at(30)) }, endTime: { seconds: String(at(0)) } },
+      view: "FULL",
+    });
+    const max = await source.scalar({
+      query: `metric.type = "${VERTEX_AI.predictionCount}"`,
+      windowMs: 30 * 60_000,
+      end: END,
+      reduce: "max",
+    });
+    expect(max).toEqual({ value: 600, series: 2, points: 3 });
+  });
+
+  it("nothing matched reads as no value, not zero", async () => {
+    const r = await source.scalar({
+      query: 'metric.type = "cloudsql.googleapis.com/database/up"',
+      windowMs: 60_000,
+      end: END,
+    });
+    expect(r).toEqual({ series: 0, points: 0 });
+  });
+
+  it("the Vertex AI prediction-error check fails above the threshold, passes within it", async () => {
+    const opts = { windowMs: 30 * 60_000, end: END, endpointId: "111" };
+    const strict = await checkVertexAiPredictionErrors(source, { ...opts, maxErrorRate: 0.02 });
+    expect(strict).toMatchObject({ errors: 30, predictions: 1000, errorRate: 0.03, verdict: "fail" });
+    expect(strict.detail).toBe("Vertex AI prediction errors 30/1000 = 3.00% (above 2.00%)");
+    const lenient = await checkVertexAiPredictionErrors(source, { ...opts, maxErrorRate: 0.05 });
+    expect(lenient.verdict).toBe("pass");
+    const clean = await checkVertexAiPredictionErrors(source, {
+      ...opts,
+      endpointId: "222",
+      maxErrorRate: 0.01,
+    });
+    expect(clean).toMatchObject({ errors: 0, predictions: 50, errorRate: 0, verdict: "pass" });
+    const idle = await checkVertexAiPredictionErrors(source, {
+      ...opts,
+      endpointId: "333",
+      maxErrorRate: 0.01,
+    });
+    expect(idle.verdict).toBe("inconclusive");
+  });
+
+  it("a refused read is a RemoteError with the gRPC status", async () => {
+    fake.denied.add("ListTimeSeries");
+    try {
+      const err = await source
+        .scalar({ query: `metric.type = "${VERTEX_AI.errorCount}"`, windowMs: 60_000, end: END })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RemoteError);
+      expect(err).toMatchObject({ status: 7, service: "Cloud Monitoring", exitCode: 3 });
+      expect((err as Error).message).toContain("PERMISSION_DENIED");
+      expect((err as RemoteError).hint).toContain("roles/monitoring.viewer");
+    } finally {
+      fake.denied.delete("ListTimeSeries");
+    }
+  });
+
+  it("settings come from the environment and bad values are refused", () => {
+    expect(monitoringSettingsFromEnv({ GOOGLE_CLOUD_PROJECT: "ngx-agents-prod" })).toEqual({
+      projectId: "ngx-agents-prod",
+    });
+    expect(() => monitoringSettingsFromEnv({})).toThrow(ConfigError);
+    expect(() => monitoringSettingsFromEnv({ GOOGLE_CLOUD_PROJECT: "NGX Agents" })).toThrow(
+      /not a project id/,
+    );
+    expect(() =>
+      monitoringSettingsFromEnv({
+        GOOGLE_CLOUD_PROJECT: "ngx-agents-prod",
+        NGX_MONITORING_ENDPOINT: "localhost",
+      }),
+    ).toThrow(/is not host:port/);
+  });
+});
