@@ -23,7 +23,7 @@ import {
 import { type FixtureRepo, fixtureRepo, REPO_ROOT } from "./fixture-repo.js";
 
 const STABLE = "5c4b9d7f8";
-const WORSE = "7d9f8c6b5"; // 3% errors, 10% of requests slow
+const WORSE = "7d9f8c6b5"; // 4% errors (under the 5% threshold), 10% of requests slow
 const SAME = "84c6d9f7b"; // like stable
 const BETTER = "6b8d7c9f4"; // 0.2% errors
 const IDLE = "9f7b6c5d4";
@@ -63,8 +63,8 @@ describe("comparative templates on a real Prometheus", () => {
     workload = await startSyntheticWorkload([
       pod("stable-a", STABLE, 60, 0.01, 0.2),
       pod("stable-b", STABLE, 60, 0.01, 0.2),
-      pod("worse-fast", WORSE, 45, 0.03, 0.2),
-      pod("worse-slow", WORSE, 5, 0.03, 0.4),
+      pod("worse-fast", WORSE, 45, 0.04, 0.2),
+      pod("worse-slow", WORSE, 5, 0.04, 0.4),
       pod("same", SAME, 50, 0.01, 0.2),
       pod("better", BETTER, 50, 0.002, 0.2),
       pod("idle", IDLE, 0, 0, 0.2),
@@ -145,7 +145,7 @@ describe("comparative templates on a real Prometheus", () => {
     const stable = await errorCounts(STABLE, at);
     const ts = errorComparison(canary, stable, params(args));
     // sanity: the counts are what the workload served in the window (± increase() extrapolation)
-    expect(canary.errors / canary.requests).toBeCloseTo(0.03, 2);
+    expect(canary.errors / canary.requests).toBeCloseTo(0.04, 2);
     expect(stable.errors / stable.requests).toBeCloseTo(0.01, 2);
     expect(canary.requests).toBeGreaterThan(50 * 15 * 0.7);
     expect(ts.test?.z).toBeGreaterThan(0);
@@ -261,5 +261,79 @@ describe("comparative templates on a real Prometheus", () => {
       "error-rate-vs-stable": "Failed",
       "latency-vs-stable-p95": "Failed",
     });
+  });
+
+  it("analyze --explain: counts on each side, the statistic, the decision and the detectable regression", async () => {
+    const r = await runCli(
+      [
+        "analyze",
+        "production",
+        "--canary-hash",
+        WORSE,
+        "--stable-hash",
+        STABLE,
+        "--arg",
+        `window=${WINDOW}`,
+        "--arg",
+        "min-requests=100",
+        "--explain",
+        "--json",
+      ],
+      { cwd: repo.root, env: { PROMETHEUS_URL: prom.url } },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as {
+      metrics: { metric: string; value: string }[];
+      explanations: {
+        metric: string;
+        canary: { requests: number; bad: number; ratio: number };
+        stable: { requests: number; bad?: number; ratio?: number };
+        z: number;
+        value: number;
+        decision: string;
+        criticalZ: number;
+        detectable: string;
+        detectableValue: number;
+        threshold?: number;
+      }[];
+    };
+    const measured = Object.fromEntries(doc.metrics.map((m) => [m.metric, JSON.parse(m.value)[0] as number]));
+    const by = Object.fromEntries(doc.explanations.map((e) => [e.metric, e]));
+    expect(Object.keys(by).sort()).toEqual(["error-rate-vs-stable", "latency-vs-stable-p95"]);
+    const err = by["error-rate-vs-stable"];
+    expect(err?.canary.ratio).toBeCloseTo(0.04, 2);
+    expect(err?.stable.ratio).toBeCloseTo(0.01, 2);
+    expect(err?.decision).toBe("fail");
+    expect(err?.criticalZ).toBe(3.719);
+    // the counts were read at the measurement's instant: the recomputed value is the measured one
+    expect(rel(err?.value ?? 0, measured["error-rate-vs-stable"] ?? -1)).toBeLessThan(1e-6);
+    expect(err?.detectableValue).toBeGreaterThan(err?.stable.ratio ?? 1);
+    expect(err?.detectable).toMatch(/^5xx \d\.\d\d% → \d\.\d\d% \(×\d\.\d\d\)$/);
+    const lat = by["latency-vs-stable-p95"];
+    expect(lat).toMatchObject({ threshold: 0.25, decision: "fail" });
+    expect(rel(lat?.value ?? 0, measured["latency-vs-stable-p95"] ?? -1)).toBeLessThan(1e-6);
+
+    const human = await runCli(
+      [
+        "analyze",
+        "production",
+        "--canary-hash",
+        SAME,
+        "--stable-hash",
+        STABLE,
+        "--arg",
+        `window=${WINDOW}`,
+        "--arg",
+        "min-requests=100",
+        "--explain",
+      ],
+      { cwd: repo.root, env: { PROMETHEUS_URL: prom.url } },
+    );
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain("Comparative metrics explained:");
+    expect(human.stdout).toMatch(/error-rate-vs-stable \(window 15s\): two-proportion z \(pooled\)/);
+    expect(human.stdout).toMatch(/canary [\d.]+ requests, [\d.]+ 5xx \(\d\.\d\d%\) · stable [\d.]+ requests/);
+    expect(human.stdout).toMatch(/→ pass/);
+    expect(human.stdout).toContain("smallest regression this sample could detect (80% power): 5xx");
   });
 });

@@ -251,6 +251,55 @@ function evaluate(node: Node, result: ResultValue): Value {
 export type Verdict = "Successful" | "Failed" | "Inconclusive" | "Error";
 
 /**
+ * measurementVerdict with the conditions parsed and checked once, for callers that judge many
+ * results with the same conditions (`ngx-release judge simulate`). Same semantics, same errors.
+ */
+export function compileVerdict(
+  successCondition: string | undefined,
+  failureCondition: string | undefined,
+): (result: ResultValue) => { verdict: Verdict; message?: string } {
+  const compile = (expr: string | undefined) => {
+    if (!expr) return undefined;
+    try {
+      if (/\{\{/.test(expr)) throw new ExpressionError(`unresolved argument in "${expr}"`);
+      const problems = checkAnalysisExpression(expr);
+      if (problems.length > 0) throw new ExpressionError(problems.join("; "));
+      return { expr, ast: parse(expr) };
+    } catch (e) {
+      return { expr, error: (e as Error).message };
+    }
+  };
+  const conditions = [compile(successCondition), compile(failureCondition)] as const;
+  const run = (c: (typeof conditions)[number], result: ResultValue): boolean => {
+    if (!c) return false;
+    if ("error" in c) throw new ExpressionError(c.error);
+    if (Array.isArray(result) && result.length === 0 && /\bresult\s*\[/.test(c.expr))
+      throw new ExpressionError(
+        `metric result is empty and "${c.expr}" indexes into it (no data returned by the query)`,
+      );
+    const out = evaluate(c.ast, result);
+    if (typeof out !== "boolean") throw new ExpressionError(`"${c.expr}" gave ${show(out)}, expected a bool`);
+    return out;
+  };
+  return (result) => {
+    let success = false;
+    let failure = false;
+    try {
+      success = run(conditions[0], result);
+      failure = run(conditions[1], result);
+    } catch (e) {
+      return { verdict: "Error", message: (e as Error).message };
+    }
+    if (!successCondition && !failureCondition) return { verdict: "Successful" };
+    if (successCondition && !failureCondition) failure = !success;
+    if (!successCondition && failureCondition) success = !failure;
+    if (failure) return { verdict: "Failed" };
+    if (!success) return { verdict: "Inconclusive" };
+    return { verdict: "Successful" };
+  };
+}
+
+/**
  * The phase of one measurement, as Argo Rollouts' EvaluateResult decides it: no conditions →
  * Successful; only a success condition → Failed when it is false; only a failure condition →
  * Successful when it is false; both false → Inconclusive; an evaluation error → Error.

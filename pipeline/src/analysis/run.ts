@@ -26,6 +26,8 @@ export interface MetricPlan {
   readonly query?: string;
   readonly successCondition?: string;
   readonly failureCondition?: string;
+  /** the template's resolved arguments (window, hashes, thresholds) */
+  readonly args?: Readonly<Record<string, string>>;
 }
 
 export interface MetricOutcome extends MetricPlan {
@@ -80,6 +82,7 @@ export function planAnalysis(
             query: sub(m.provider?.prometheus?.query)?.trim(),
             successCondition: sub(m.successCondition),
             failureCondition: sub(m.failureCondition),
+            args,
           });
         }
       }

@@ -153,8 +153,11 @@ export interface Bucket {
 }
 
 /** Sorted by le; +Inf last. */
-export function sortBuckets(buckets: readonly Bucket[]): Bucket[] {
-  return [...buckets].sort((a, b) => a.le - b.le);
+export function sortBuckets(buckets: readonly Bucket[]): readonly Bucket[] {
+  for (let i = 1; i < buckets.length; i++)
+    if ((buckets[i] as Bucket).le < (buckets[i - 1] as Bucket).le)
+      return [...buckets].sort((a, b) => a.le - b.le);
+  return buckets;
 }
 
 /** Prometheus' histogram_quantile over cumulative buckets (linear interpolation in the bucket). */
@@ -194,6 +197,19 @@ export function stableThreshold(stable: readonly Bucket[], q: number): number | 
 
 // ---------------------------------------------------------------------------------------------
 // What the templates compute, and how they decide
+
+/** Which statistic each template computes (`analyze --explain` and `judge simulate` use it). */
+export type StatisticKind = "error-rate" | "latency-p95" | "error-comparison" | "latency-comparison";
+
+export const STATISTIC_OF_TEMPLATE: Readonly<Record<string, StatisticKind>> = {
+  "ngx-error-rate": "error-rate",
+  "ngx-latency-p95": "latency-p95",
+  "ngx-error-rate-comparison": "error-comparison",
+  "ngx-latency-comparison": "latency-comparison",
+};
+
+/** The power the minimum detectable effect is computed at. */
+export const DEFAULT_POWER = 0.8;
 
 /** The template's "too few requests" answer: neither condition holds → Inconclusive. */
 export const SENTINEL = -1;
@@ -276,9 +292,11 @@ export function latencyComparison(
     return { ...base, value: SENTINEL, decision: "inconclusive" };
   // the query: min over the canary buckets whose le is in the stable set {le : stable(le)/total ≥ q}
   // (= canary(T), buckets being cumulative)
-  const inSet = new Set(s.filter((x) => x.count / stableRequests >= params.quantile).map((x) => x.le));
-  const candidates = c.filter((x) => inSet.has(x.le)).map((x) => x.count);
-  const below = candidates.length > 0 ? Math.min(...candidates) : undefined;
+  let below: number | undefined;
+  for (const x of s) {
+    if (!(x.count / stableRequests >= params.quantile)) continue;
+    for (const y of c) if (y.le === x.le && (below === undefined || y.count < below)) below = y.count;
+  }
   if (threshold === undefined || below === undefined)
     return { ...base, value: SENTINEL, decision: "inconclusive" };
   const canarySlow = canaryRequests - below;

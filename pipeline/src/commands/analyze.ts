@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { createPrometheus } from "../adapters/prometheus.js";
+import { type Explanation, explainComparisons, formatExplanation } from "../analysis/explain.js";
 import { type MetricPlan, overallVerdict, planAnalysis, runAnalysis } from "../analysis/run.js";
 import { loadTemplates, rollouts } from "../analysis/templates.js";
 import { environmentByName, loadRepo } from "../config/load.js";
@@ -14,6 +15,7 @@ interface AnalyzeOptions {
   rollout?: string[];
   arg?: string[];
   prometheusUrl?: string;
+  explain?: boolean;
 }
 
 const HASH = /^[a-z0-9-]{1,63}$/;
@@ -52,6 +54,10 @@ export function register(program: Command): void {
     )
     .option("--arg <name=value>", "override a template argument, e.g. --arg window=2m (repeatable)", collect)
     .option("--prometheus-url <url>", "Prometheus base URL (default: $PROMETHEUS_URL)")
+    .option(
+      "--explain",
+      "for each comparative metric (canary vs stable): counts on each side, the statistic, the decision and the smallest regression the sample could have detected",
+    )
     .addHelpText(
       "after",
       `
@@ -139,13 +145,27 @@ Example:
           );
         }
       }
+      // one instant for every query, so --explain's counts are those the measurement saw
+      const at = new Date();
       const outcomes = await runAnalysis(prometheus, plans, {
+        time: at,
         onMetric: (p) => bar.update(`querying ${p.rollout} ${p.template}/${p.metric} …`),
       });
+      let explanations: Explanation[] | undefined;
+      if (opts.explain) {
+        bar.update("reading the counts behind the comparative metrics …");
+        explanations = await explainComparisons(prometheus, plans, at);
+      }
       bar.done();
       const verdict = overallVerdict(outcomes);
       if (ctx.json) {
-        ctx.printJson({ environment: env.name, prometheus: prometheus.url, verdict, metrics: outcomes });
+        ctx.printJson({
+          environment: env.name,
+          prometheus: prometheus.url,
+          verdict,
+          metrics: outcomes,
+          ...(explanations ? { explanations } : {}),
+        });
       } else {
         const paint = (v: string) =>
           v === "Successful" ? color.green(v) : v === "Inconclusive" ? color.yellow(v) : color.red(v);
@@ -168,6 +188,12 @@ Example:
           if (o.successCondition) ctx.print(`  successCondition: ${o.successCondition}`);
           if (o.failureCondition) ctx.print(`  failureCondition: ${o.failureCondition}`);
           ctx.print(`  value: ${o.value ?? "-"}`);
+        }
+        if (explanations) {
+          ctx.print(
+            explanations.length ? "\nComparative metrics explained:" : "\nNo comparative metric to explain.",
+          );
+          for (const e of explanations) ctx.print(formatExplanation(e).join("\n"));
         }
         ctx.print(`\n${env.name}: analysis ${paint(verdict)}`);
       }
