@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { gitCommitClock } from "../../pipeline/src/metrics/git-clock.js";
 import { type CliResult, runCli } from "../helpers/cli.js";
 import { FakeCloudMonitoring } from "../helpers/fake-cloud-monitoring.js";
+import { addGitHubDeployments } from "../helpers/fake-github-deployments.js";
 import { FakeServer } from "../helpers/fake-server.js";
 import { knownLedger, type MetricsRepo, metricsRepo } from "./fixture.js";
 
@@ -196,6 +197,50 @@ describe("ngx-release metrics --export (Cloud Monitoring over gRPC)", () => {
       expect(r.stderr).toContain("roles/monitoring.metricWriter");
     } finally {
       monitoring.denied.delete("CreateTimeSeries");
+    }
+  });
+});
+
+describe("ngx-release metrics on the GitHub Deployments ledger", () => {
+  it("reads deployment and status times from the API and gives the same figures", async () => {
+    const github = await FakeServer.start();
+    try {
+      const fake = addGitHubDeployments(github);
+      let statusId = 1;
+      for (const d of knownLedger(repo)) {
+        fake.seed({
+          sha: d.sha,
+          environment: d.environment,
+          created_at: d.createdAt,
+          payload: { "ngx-release": 1, version: d.version, images: [] },
+          statuses: d.statuses.map((x) => ({
+            id: statusId++,
+            state: x.state,
+            description: "",
+            environment_url: "",
+            log_url: "",
+            created_at: x.createdAt,
+          })),
+        });
+      }
+      // another tool's deployment in the same environment is not ngx-release's and does not count
+      fake.seed({ sha: repo.c1, environment: "production", created_at: "2026-11-05T00:00:00Z", payload: {} });
+      repo.writeLedger([]); // the local ledger is not read when a token is set
+      const r = await metrics([...WINDOW, "--json"], {
+        GITHUB_TOKEN: "test-token",
+        GITHUB_REPOSITORY: "ngx-agents/ngx-agents-delivery",
+        GITHUB_API_URL: github.url,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const m = JSON.parse(r.stdout);
+      expect(m.deploymentFrequency).toEqual({ successful: 3, attempted: 4, perDay: 0.3, perWeek: 2.1 });
+      expect(m.leadTime).toMatchObject({ count: 3, medianMs: 24 * HOUR, p90Ms: 192 * HOUR });
+      expect(m.changeFailureRate).toEqual({ failed: 1, deployments: 4, rate: 0.25 });
+      expect(m.timeToRestore).toEqual({ restored: 1, unrestored: 0, medianMs: HOUR });
+      expect(github.requests.every((q) => q.method === "GET")).toBe(true);
+      github.verify();
+    } finally {
+      await github.close();
     }
   });
 });
