@@ -7,6 +7,7 @@ import { findKustomize, type Kustomize } from "../adapters/kustomize.js";
 import type { Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { isNgxError } from "../errors.js";
+import { checkAnalysisConditions } from "./analysis-conditions.js";
 import { checkCrossReferences } from "./crossrefs.js";
 import { type Finding, sortFindings } from "./findings.js";
 import { checkPolicy } from "./policy.js";
@@ -47,6 +48,7 @@ export function checkObjects(
     findings.push(...checkSchema(env.name, o, { allowKinds: options.allowKinds ?? [] }));
     findings.push(...checkPolicy(env.name, o, { requireDigests: env.requireDigests }));
     findings.push(...checkPromqlIn(env.name, o));
+    findings.push(...checkAnalysisConditions(env.name, o));
   }
   findings.push(...checkCrossReferences(env.name, objects));
   return sortFindings(findings);
