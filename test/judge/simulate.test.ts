@@ -1,0 +1,158 @@
+// judge simulate: the canary model read from the rendered production manifests, Argo Rollouts'
+// replica split, determinism for a seed, and the calibration of the comparative error test (the
+// per-test false-positive rate of an identical canary ≈ α of the configured confidence).
+import { beforeAll, describe, expect, it } from "vitest";
+import { normalQuantile } from "../../pipeline/src/analysis/statistics.js";
+import { loadTemplates, rollouts } from "../../pipeline/src/analysis/templates.js";
+import { loadRepo } from "../../pipeline/src/config/load.js";
+import { type CanaryModel, canaryModel, replicaSplit } from "../../pipeline/src/judge/model.js";
+import { DEFAULT_OPTIONS, type SimulationOptions, simulate } from "../../pipeline/src/judge/simulate.js";
+import { renderEnvironment } from "../../pipeline/src/manifests/render.js";
+import { REPO_ROOT } from "../analysis/fixture-repo.js";
+import { runCli } from "../helpers/cli.js";
+
+describe("judge simulate", () => {
+  let production: CanaryModel;
+  const modelWith = async (args?: Record<string, string>) => {
+    const repo = loadRepo(REPO_ROOT);
+    const r = await renderEnvironment(repo, "production");
+    const rollout = rollouts(r.objects).find((x) => x.metadata.name === "orchestrator");
+    if (!rollout) throw new Error("no orchestrator Rollout");
+    return canaryModel(rollout, r.objects, await loadTemplates(repo, r.objects), { args });
+  };
+  beforeAll(async () => {
+    production = await modelWith();
+  });
+
+  it("splits pods as Argo Rollouts does for a replica-weighted canary (surge allowed)", () => {
+    const split = (replicas: number, weight: number) => {
+      const s = replicaSplit(replicas, weight, true);
+      return `${s.canary}+${s.stable}`;
+    };
+    expect([3, 4, 5, 6, 8, 10].map((n) => split(n, 20))).toEqual(["1+3", "1+4", "1+4", "1+5", "2+7", "2+8"]);
+    expect([3, 4, 5, 10].map((n) => split(n, 50))).toEqual(["2+2", "2+2", "3+3", "5+5"]);
+    // without surge the total stays at spec.replicas
+    expect(replicaSplit(3, 20, false)).toEqual({ canary: 1, stable: 2 });
+    expect(replicaSplit(3, 100, true)).toEqual({ canary: 3, stable: 0 });
+  });
+
+  it("reads the production canary from the rendered manifests (steps, HPA replicas, schedule, limits)", () => {
+    expect(production.replicas).toBe(3);
+    expect(
+      production.phases.map((p) => [p.weight, p.startSec, p.endSec, p.canaryPods, p.stablePods]),
+    ).toEqual([
+      [20, 0, 1800, 1, 3],
+      [50, 1800, 5400, 2, 2],
+    ]);
+    expect(production.fiftyAtSec).toBe(1800);
+    expect(production.metrics.map((m) => [m.template, m.comparative])).toEqual([
+      ["ngx-error-rate", false],
+      ["ngx-latency-p95", false],
+      ["ngx-error-rate-comparison", true],
+      ["ngx-latency-comparison", true],
+    ]);
+    for (const m of production.metrics)
+      expect(m).toMatchObject({
+        initialDelaySec: 120,
+        intervalSec: 60,
+        windowSec: 300,
+        failureLimit: 1,
+        inconclusiveLimit: 3,
+      });
+    expect(production.metrics[2]?.failureCondition).toBe("result[0] > 3.719");
+  });
+
+  const quick: SimulationOptions = {
+    ...DEFAULT_OPTIONS,
+    runs: 150,
+    errorFactors: [2],
+    latencyFactors: [1.5],
+  };
+
+  it("is deterministic for a seed, and another seed gives other draws", () => {
+    const a = simulate(production, quick);
+    const b = simulate(production, quick);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    const c = simulate(production, { ...quick, seed: 2, baselineError: 0.02 });
+    expect(JSON.stringify(c.scenarios)).not.toBe(JSON.stringify(a.scenarios));
+    // at 50 req/s the production defaults catch a ×2 error regression and a ×1.5 latency one
+    const both = (name: string) =>
+      a.scenarios.find((s) => s.scenario.name === name)?.sets.find((s) => s.set === "both");
+    expect(both("errors ×2")?.abortedBefore50.rate).toBeGreaterThan(0.9);
+    expect(both("latency ×1.5")?.abortedBefore50.rate).toBeGreaterThan(0.9);
+    // the thresholds alone do not see either
+    const thresholds = a.scenarios
+      .find((s) => s.scenario.name === "errors ×2")
+      ?.sets.find((s) => s.set === "thresholds");
+    expect(thresholds?.abortedBefore50.rate).toBeLessThan(0.05);
+  });
+
+  it("an identical canary's first measurement fails at the configured α (binomial band)", async () => {
+    // confidence 0.95 so that α is measurable with a few thousand runs; no margin; a traffic level
+    // where the normal approximation holds. Only the first measurement matters: stop at 3 minutes.
+    const alpha = 0.05;
+    const model = await modelWith({ "critical-z": normalQuantile(1 - alpha).toFixed(6), margin: "0" });
+    const short: CanaryModel = { ...model, endSec: 180 };
+    const runs = 4000;
+    const r = simulate(short, {
+      ...DEFAULT_OPTIONS,
+      rate: 400,
+      baselineError: 0.05,
+      runs,
+      errorFactors: [],
+      latencyFactors: [],
+      seed: 7,
+    });
+    const first = r.scenarios[0]?.firstMeasurement.find((m) => m.template === "ngx-error-rate-comparison");
+    // 99.9% binomial band around α for this many runs
+    const half = normalQuantile(0.9995) * Math.sqrt((alpha * (1 - alpha)) / runs);
+    expect(first?.failed.rate).toBeGreaterThan(alpha - half);
+    expect(first?.failed.rate).toBeLessThan(alpha + half);
+    // the latency comparison is conservative (the stable p95 bucket's upper bound): at most α
+    const latency = r.scenarios[0]?.firstMeasurement.find((m) => m.template === "ngx-latency-comparison");
+    expect(latency?.failed.rate).toBeLessThan(alpha + half);
+  });
+
+  it("CLI: prints the table, --json for machines, and refuses bad input with exit 2", async () => {
+    const r = await runCli(["judge", "simulate", "--runs", "60", "--seed", "3"], { cwd: REPO_ROOT });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /orchestrator: 3 replicas; 20% → 1 canary \+ 3 stable pods = 25\.0% of requests for 30m/,
+    );
+    expect(r.stdout).toMatch(/SCENARIO\s+SET\s+ABORTED BEFORE 30m \(50% STEP\)/);
+    expect(r.stdout).toMatch(/identical canary\s+comparative\s+\d/);
+    const j = await runCli(["judge", "simulate", "--runs", "60", "--seed", "3", "--json"], {
+      cwd: REPO_ROOT,
+    });
+    expect(j.code, j.stderr).toBe(0);
+    const doc = JSON.parse(j.stdout) as {
+      environment: string;
+      replicas: number;
+      scenarios: { scenario: { name: string } }[];
+    };
+    expect(doc.environment).toBe("production");
+    expect(doc.scenarios.map((s) => s.scenario.name)).toEqual([
+      "identical canary",
+      "errors ×1.5",
+      "errors ×2",
+      "errors ×5",
+      "latency ×1.5",
+      "latency ×2",
+    ]);
+    for (const [args, message] of [
+      [["--rate", "-5"], /--rate -5: expected requests per second > 0/],
+      [["--rate", "fast"], /--rate "fast" is not a number/],
+      [["--baseline-error", "1.2"], /--baseline-error 1\.2: expected a share in \[0, 1\)/],
+      [["--runs", "2.5"], /--runs 2\.5: expected a whole number/],
+      [["--rollout", "nope"], /--rollout nope: no such Rollout in production \(there are: .*orchestrator/],
+      [["--env", "qa"], /qa/],
+      [["--buckets", "0.5,0.1"], /--buckets 0\.5,0\.1: expected increasing positive seconds/],
+      [["--arg", "critical-z"], /--arg "critical-z": expected name=value/],
+    ] as const) {
+      const bad = await runCli(["judge", "simulate", ...args], { cwd: REPO_ROOT });
+      expect(bad.code, args.join(" ")).toBe(2);
+      expect(bad.stderr).toMatch(message);
+      expect(bad.stdout).toBe("");
+    }
+  });
+});
