@@ -47,7 +47,7 @@ describe("rollback with the local forge and ledger", () => {
     expect(r.stderr).not.toContain("error");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`staging rolled back from ${versionId(BAD)} to ${versionId(GOOD)}`);
-    expect(r.stdout).toContain("abort: **NOT done**: ARGOCD_SERVER is not set");
+    expect(r.stdout).toContain("abort: NOT done: ARGOCD_SERVER is not set");
     expect(r.stdout).toContain("--- pull request text ---");
     const onBranch = git(root, "show", `rollback/staging:${OVERLAY("staging")}`);
     expect(readImages(onBranch, "s").map((i) => i.digest)).toEqual([digest(GOOD), digest(GOOD)]);

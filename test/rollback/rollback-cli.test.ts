@@ -212,7 +212,7 @@ describe("rollback --from-dispatch (production, failed analysis)", () => {
       env: env({ NGX_ARGOCD_RETRIES: "0" }),
     });
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/abort: \*\*NOT done\*\*: Argo CD: .*503/);
+    expect(r.stdout).toMatch(/abort: NOT done: Argo CD: .*503/);
     expect(r.stderr).toContain("Git was rolled back, but the Rollouts were NOT aborted through Argo CD");
     expect(gh.pulls[0]).toMatchObject({ head: "rollback/production", state: "closed" });
     expect(gh.pulls[0]?.body).toContain("Abort through Argo CD: **NOT done**");

@@ -5,7 +5,7 @@ import { argoCdFromEnv } from "../adapters/argocd.js";
 import { environmentByName, loadRepo } from "../config/load.js";
 import { ExitCode, InputError } from "../errors.js";
 import { table } from "../output/format.js";
-import { imageRef } from "../promotion/images.js";
+import { type ImageEntry, imageRef } from "../promotion/images.js";
 import type { RollbackOutcome } from "../rollback/rollback.js";
 import { abortLine } from "../rollback/text.js";
 import { type Context, contextFrom } from "./context.js";
@@ -158,6 +158,12 @@ function problem(o: RollbackOutcome): { code: ExitCode; message: string; hint?: 
   return undefined;
 }
 
+/** "1.4.2 @3f2a9c1b7d4e" — the tag and the start of the digest */
+function short(image: ImageEntry): string {
+  const digest = image.digest ? `@${image.digest.replace(/^sha256:/, "").slice(0, 12)}` : "";
+  return [image.newTag, digest].filter(Boolean).join(" ") || imageRef(image);
+}
+
 function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string): void {
   const p = problem(o);
   if (ctx.json) {
@@ -209,11 +215,11 @@ function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string)
     ctx.print(
       table(
         ["component", "from (failing)", "to (restored)"],
-        o.changes.map((c) => [c.component, c.from ? imageRef(c.from) : "—", imageRef(c.to)]),
+        o.changes.map((c) => [c.component, c.from ? short(c.from) : "—", short(c.to)]),
       ),
     );
   }
-  if (o.abort) ctx.print(`abort: ${abortLine(o.abort)}`);
+  if (o.abort) ctx.print(`abort: ${abortLine(o.abort, false)}`);
   if (o.rejected !== undefined)
     ctx.print(`version ${o.failedVersion}: ${o.rejected ? "rejected now" : "already rejected"}`);
   if (o.failedDeployment)

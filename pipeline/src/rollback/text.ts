@@ -62,7 +62,9 @@ export function rollbackNote(i: RollbackNoteInput): string {
   return lines.join("\n");
 }
 
-export function abortLine(a: AbortOutcome): string {
+/** one line on the abort; `markdown` false for a terminal */
+export function abortLine(a: AbortOutcome, markdown = true): string {
+  const notDone = markdown ? "**NOT done**" : "NOT done";
   const per = a.rollouts.map((r) => `${r.name} ${r.result}`).join(", ");
   switch (a.status) {
     case "done":
@@ -70,9 +72,9 @@ export function abortLine(a: AbortOutcome): string {
     case "skipped":
       return "not attempted (dry run)";
     case "not-configured":
-      return "**NOT done**: ARGOCD_SERVER is not set";
+      return `${notDone}: ARGOCD_SERVER is not set`;
     default:
-      return `**NOT done**: ${a.error ?? "failed"}${per ? ` (${per})` : ""}`;
+      return `${notDone}: ${a.error ?? "failed"}${per ? ` (${per})` : ""}`;
   }
 }
 
