@@ -77,6 +77,17 @@ const CRDS: Record<string, Record<string, readonly string[]>> = {
     "cloud.google.com/v1": ["BackendConfig"],
     "networking.gke.io/v1": ["ManagedCertificate", "HealthCheckPolicy", "GCPBackendPolicy"],
     "networking.gke.io/v1beta1": ["FrontendConfig"],
+    // Config Connector (environments/components/cloud-infrastructure)
+    "sql.cnrm.cloud.google.com/v1beta1": ["SQLInstance", "SQLDatabase", "SQLUser"],
+    "storage.cnrm.cloud.google.com/v1beta1": ["StorageBucket"],
+    "secretmanager.cnrm.cloud.google.com/v1beta1": ["SecretManagerSecret"],
+    "iam.cnrm.cloud.google.com/v1beta1": [
+      "IAMServiceAccount",
+      "IAMPolicyMember",
+      "IAMWorkloadIdentityPool",
+      "IAMWorkloadIdentityPoolProvider",
+    ],
+    "artifactregistry.cnrm.cloud.google.com/v1beta1": ["ArtifactRegistryRepository"],
   },
 };
 
