@@ -1,10 +1,12 @@
 // The extension point later features use: a PlanSection sees what the plan gathered and can say no.
 import { resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { buildPlan, loadForPlan } from "../../pipeline/src/plan/plan.js";
 import { defaultSections, type PlanSection } from "../../pipeline/src/plan/sections.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
 
 const CHAIN = resolve(import.meta.dirname, "../fixtures/manifests/chain");
+const REPO = resolve(import.meta.dirname, "../..");
 
 describe("plan sections", () => {
   it("runs added sections after the default ones with the gathered context; a failing one fails the plan", async () => {
@@ -23,9 +25,61 @@ describe("plan sections", () => {
       ["validation", true],
       ["images", true],
       ["promotions", true],
+      ["canary", true],
+      ["pull-requests", true],
       ["gates", false],
     ]);
     expect(plan.ok).toBe(false);
     expect(plan.environments).toEqual(["dev", "staging", "production"]);
+  });
+});
+
+describe("plan on the repository's own environments", () => {
+  let gh: FakeGitHub | undefined;
+  afterAll(() => gh?.server.close());
+
+  it("shows each environment's canary steps from the rendered Rollouts", async () => {
+    const plan = await buildPlan(loadForPlan(REPO), { env: {} });
+    const canary = plan.sections.find((s) => s.id === "canary");
+    const data = canary?.data as { env: string; strategies: { steps: string; rollouts: string[] }[] }[];
+    const production = data.find((d) => d.env === "production");
+    expect(production?.strategies).toEqual([
+      {
+        steps: "20% → pause 30m → 50% → pause 1h → 100%",
+        rollouts: ["a2a-server", "agent-services", "api-gateway", "orchestrator", "vertex-ai-client"],
+      },
+    ]);
+    expect(canary?.text).toContain("production  20% → pause 30m → 50% → pause 1h → 100%");
+  });
+
+  it("lists open promotion pull requests from GitHub and ignores unrelated ones", async () => {
+    gh = await FakeGitHub.start("ngx-agents/ngx-agents-delivery");
+    gh.push("main", { "README.md": "x" });
+    const pull = {
+      title: "",
+      body: "",
+      base: "main",
+      state: "open" as const,
+      merged_at: null,
+      labels: [],
+      comments: [],
+    };
+    gh.pulls.push({
+      ...pull,
+      number: 7,
+      title: "Promote production: orchestrator 1.5.0",
+      head: "promote/production",
+    });
+    gh.pulls.push({ ...pull, number: 8, title: "docs: typo", head: "fix-typo" });
+    const plan = await buildPlan(loadForPlan(REPO), { env: gh.env() });
+    const prs = plan.sections.find((s) => s.id === "pull-requests");
+    expect(prs?.data).toEqual([
+      expect.objectContaining({
+        branch: "promote/production",
+        number: 7,
+        title: "Promote production: orchestrator 1.5.0",
+      }),
+    ]);
+    expect(prs?.text).toContain("(GitHub)");
   });
 });

@@ -19,6 +19,8 @@ export interface ValidateOptions {
   /** "apiVersion/Kind" or "Kind" accepted without a schema */
   readonly allowKinds?: readonly string[];
   readonly kustomize?: Kustomize;
+  /** receives each environment's rendered objects (e.g. `plan` reads canary steps from them) */
+  readonly onRendered?: (env: string, objects: readonly K8sObject[]) => void;
   /** called when an environment finished rendering and checking */
   readonly onProgress?: (env: string, done: number, total: number) => void;
 }
@@ -86,6 +88,7 @@ export async function validateEnvironments(
         ],
       };
     }
+    options.onRendered?.(env.name, rendered.objects);
     const allowKinds = [...(options.allowKinds ?? []), ...(repo.config.validation?.allowKinds ?? [])];
     const findings = checkObjects(env, rendered.objects, { allowKinds });
     options.onProgress?.(env.name, ++done, targets.length);

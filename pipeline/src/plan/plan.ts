@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Kustomize } from "../adapters/kustomize.js";
 import { CONFIG_PATH, loadRepo, type Repo } from "../config/load.js";
 import { ConfigError, isNgxError } from "../errors.js";
+import type { K8sObject } from "../manifests/render.js";
 import { validateEnvironments } from "../manifests/validate.js";
 import { type EnvironmentImages, promotionChanges, readEnvironmentImages } from "./images.js";
 import { defaultSections, type PlanContext, type PlanSection, type SectionResult } from "./sections.js";
@@ -42,8 +43,10 @@ export function loadForPlan(root: string): Repo {
 }
 
 export async function buildPlan(repo: Repo, options: PlanOptions = {}): Promise<Plan> {
+  const rendered = new Map<string, readonly K8sObject[]>();
   const validation = await validateEnvironments(repo, [], {
     ...(options.kustomize ? { kustomize: options.kustomize } : {}),
+    onRendered: (env, objects) => rendered.set(env, objects),
     onProgress: (env, done, total) => options.onProgress?.(`plan: validated ${env} (${done}/${total})`),
   });
   const notes: string[] = [];
@@ -63,7 +66,14 @@ export async function buildPlan(repo: Repo, options: PlanOptions = {}): Promise<
     const to = images.find((x) => x.env === toEnv?.name);
     if (from && to && toEnv) promotions.push(promotionChanges(from, to, toEnv.requireDigests));
   }
-  const ctx: PlanContext = { repo, validation, images, promotions, env: options.env ?? process.env };
+  const ctx: PlanContext = {
+    repo,
+    validation,
+    rendered,
+    images,
+    promotions,
+    env: options.env ?? process.env,
+  };
   const sections: SectionResult[] = [];
   for (const s of options.sections ?? defaultSections) sections.push(await s.build(ctx));
   return {

@@ -1,8 +1,11 @@
 // The sections of `ngx-release plan`. Each section looks at what the plan gathered and says
 // something about the release chain; to add one (gate results, open promotion PRs, canary steps …)
 // write a PlanSection and add it to `defaultSections` where it should appear.
+
+import { canarySteps, formatCanarySteps, rollouts } from "../analysis/templates.js";
 import type { Repo } from "../config/load.js";
 import { findingsTable } from "../manifests/findings.js";
+import type { K8sObject } from "../manifests/render.js";
 import type { ValidationReport } from "../manifests/validate.js";
 import { table } from "../output/format.js";
 import { type EnvironmentImages, type Promotion, version } from "./images.js";
@@ -16,6 +19,8 @@ export function short(v: string | undefined): string | undefined {
 export interface PlanContext {
   readonly repo: Repo;
   readonly validation: ValidationReport;
+  /** rendered objects per environment (absent when the environment did not render) */
+  readonly rendered: ReadonlyMap<string, readonly K8sObject[]>;
   /** images per environment, in promotion order (an environment whose overlay failed to parse is absent) */
   readonly images: readonly EnvironmentImages[];
   /** along the promotion order: dev → staging, staging → production … */
@@ -107,5 +112,87 @@ export const promotionsSection: PlanSection = {
   },
 };
 
+export const canarySection: PlanSection = {
+  id: "canary",
+  title: "Canary steps per environment",
+  build({ repo, rendered }) {
+    const data = repo.environments.map((env) => {
+      const objects = rendered.get(env.name) ?? [];
+      const byStrategy = new Map<string, string[]>();
+      for (const r of rollouts(objects)) {
+        const steps = formatCanarySteps(canarySteps(r));
+        byStrategy.set(steps, [...(byStrategy.get(steps) ?? []), r.metadata.name]);
+      }
+      return {
+        env: env.name,
+        rendered: rendered.has(env.name),
+        strategies: [...byStrategy].map(([steps, names]) => ({ steps, rollouts: names })),
+      };
+    });
+    const rows = data.flatMap((d) =>
+      !d.rendered
+        ? [[d.env, "(did not render)", ""]]
+        : d.strategies.length === 0
+          ? [[d.env, "(no Rollouts)", ""]]
+          : d.strategies.map((s) => [d.env, s.steps, s.rollouts.join(", ")]),
+    );
+    return {
+      id: "canary",
+      title: "Canary steps per environment",
+      ok: true,
+      text: table(["ENV", "STEPS", "ROLLOUTS"], rows),
+      data,
+    };
+  },
+};
+
+/**
+ * Open promotion, release, rollback and backup-schedule pull requests: from GitHub with a token,
+ * else the local checkout's records. Unreachable forge → a note, not a failure (plan uses what it can reach).
+ */
+export const pullRequestsSection: PlanSection = {
+  id: "pull-requests",
+  title: "Open pull requests of the release chain",
+  async build({ repo, env }) {
+    const title = "Open pull requests of the release chain";
+    try {
+      const { createForge } = await import("../adapters/forge-factory.js");
+      const { listOpenPromotionPullRequests } = await import("../promotion/promote.js");
+      const forge = await createForge(env, repo);
+      const open = await listOpenPromotionPullRequests(forge, repo.config.baseBranch);
+      const source = forge.kind === "local" ? "local checkout (no GITHUB_TOKEN)" : "GitHub";
+      const data = open.map(({ branch, pullRequest }) => ({
+        branch: branch.toString(),
+        number: pullRequest.number,
+        title: pullRequest.title,
+        url: pullRequest.url,
+      }));
+      const text =
+        data.length === 0
+          ? `none open (${source})`
+          : `${table(
+              ["BRANCH", "PR", "TITLE"],
+              data.map((d) => [d.branch, `#${d.number}${d.url ? ` ${d.url}` : ""}`, d.title]),
+            )}\n(${source})`;
+      return { id: "pull-requests", title, ok: true, text, data };
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return {
+        id: "pull-requests",
+        title,
+        ok: true,
+        text: `could not list pull requests: ${message}`,
+        data: { error: message },
+      };
+    }
+  },
+};
+
 /** The sections `plan` shows, in order. Later features add theirs here. */
-export const defaultSections: readonly PlanSection[] = [validationSection, imagesSection, promotionsSection];
+export const defaultSections: readonly PlanSection[] = [
+  validationSection,
+  imagesSection,
+  promotionsSection,
+  canarySection,
+  pullRequestsSection,
+];
