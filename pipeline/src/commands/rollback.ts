@@ -210,7 +210,9 @@ function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string)
     ctx.print(o.message);
     return;
   }
-  ctx.print(o.status === "planned" ? `[dry run] ${o.message}` : o.message);
+  // no known good: the alert itself goes to stderr below, once
+  if (o.status === "no-known-good") ctx.print(`${o.environment}: NOT rolled back (no known good version)`);
+  else ctx.print(o.status === "planned" ? `[dry run] ${o.message}` : o.message);
   if (o.changes.length) {
     ctx.print(
       table(
