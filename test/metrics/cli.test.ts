@@ -183,6 +183,21 @@ describe("ngx-release metrics --export (Cloud Monitoring over gRPC)", () => {
     expect(monitoring.pointsOf(`${PREFIX}/deployments`, "production")).toHaveLength(2);
   });
 
+  it("an unreachable service is exit 3 after the timeout, with a short message", async () => {
+    const closed = await FakeCloudMonitoring.start();
+    const endpoint = closed.endpoint;
+    await closed.close();
+    repo.writeLedger(knownLedger(repo));
+    const r = await metrics(
+      [...WINDOW, "--export"],
+      googleEnv({ NGX_MONITORING_ENDPOINT: endpoint, NGX_MONITORING_TIMEOUT_MS: "1500" }),
+    );
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/Cloud Monitoring: get metric descriptor \S+: (UNAVAILABLE|DEADLINE_EXCEEDED)/);
+    expect(r.stderr).not.toContain("Previous errors");
+    expect(r.stderr).toContain("hint: Cloud Monitoring did not answer in time");
+  });
+
   it("a refused write is exit 3 with the service's message", async () => {
     repo.writeLedger(knownLedger(repo));
     monitoring.denied.add("CreateTimeSeries");

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { withStatuses } from "../../pipeline/src/ledger/types.js";
 import { deliveryMetrics, median, parseSince, percentile } from "../../pipeline/src/metrics/dora.js";
+import { type CommitClock, changeStarts } from "../../pipeline/src/metrics/lead-start.js";
 import {
   alignedEnd,
   emptyMessage,
@@ -154,5 +156,95 @@ describe("helpers", () => {
   });
   it("aligns the export time to the hour", () => {
     expect(alignedEnd(new Date("2026-11-26T10:59:59.999Z")).toISOString()).toBe("2026-11-26T10:00:00.000Z");
+  });
+});
+
+describe("rejections", () => {
+  it("belong to the newest deployment of the version created before the decision", () => {
+    const m = deliveryMetrics({
+      environment: "production",
+      deployments: DEPLOYMENTS,
+      rejections: [
+        ...REJECTIONS,
+        {
+          version: "a1",
+          rejected: true,
+          reason: "late finding",
+          at: "2026-11-05T00:00:00Z",
+          environment: "production",
+        },
+      ],
+      starts: STARTS,
+      window: WINDOW,
+    });
+    // deployment 3 (a1 again, the rollback) is the one rejected, not deployment 1
+    expect(m.failures.map((f) => f.id)).toEqual(["2", "3", "5", "6"]);
+    expect(m.failures[1]).toMatchObject({ reasons: ["version rejected"], failedAt: "2026-11-05T00:00:00Z" });
+    // restored by deployment 4's success on 11-06 09:00
+    expect(m.failures[1]?.restoreMs).toBe(33 * HOUR);
+  });
+
+  it("an unreject (rejected: false) or another environment's rejection does not count", () => {
+    const m = deliveryMetrics({
+      environment: "production",
+      deployments: DEPLOYMENTS,
+      rejections: [{ version: "a4", rejected: false, reason: "fixed", at: "2026-11-09T00:00:00Z" }],
+      starts: STARTS,
+      window: WINDOW,
+    });
+    expect(m.failures.find((f) => f.id === "5")?.reasons).toEqual(["marked failure"]);
+    expect(m.failures.find((f) => f.id === "4")).toBeUndefined();
+  });
+});
+
+describe("where a change starts", () => {
+  const record = (id: string, environment: string, version: string, createdAt: string, tag?: string) =>
+    withStatuses(
+      {
+        id,
+        environment,
+        sha: id.padEnd(40, "a"),
+        version,
+        createdAt,
+        images: [
+          { name: "ngx/orchestrator", ...(tag ? { newTag: tag } : { digest: `sha256:${"1".repeat(64)}` }) },
+        ],
+      },
+      [],
+    );
+  // the commit clock as the forge would answer: known commits and their first-commit times
+  const clock: CommitClock = {
+    async firstCommitTime(sha) {
+      const times: Record<string, string> = {
+        ["stg".padEnd(40, "a")]: "2026-11-02T08:00:00.000Z",
+        ["prd".padEnd(40, "a")]: "2026-11-03T08:00:00.000Z",
+        ["late".padEnd(40, "a")]: "2026-11-01T00:00:00.000Z",
+      };
+      return times[sha] ? { at: times[sha] as string, commit: sha } : undefined;
+    },
+    async sourceCommitTime(tag) {
+      return tag.startsWith("abc1234") ? "2026-10-30T12:00:00.000Z" : undefined;
+    },
+  };
+
+  it("prefers an image's source commit, else the earliest promotion commit of the version in the chain", async () => {
+    const stg = record("stg", "staging", "v1", "2026-11-02T09:00:00Z");
+    const prd = record("prd", "production", "v1", "2026-11-03T09:00:00Z");
+    // created after prd: its (earlier) commit time must not move prd's start
+    const late = record("late", "staging", "v1", "2026-11-04T09:00:00Z");
+    const tagged = record("tagged", "production", "v2", "2026-11-05T09:00:00Z", "sha-abc1234");
+    const unknown = record("unknown", "production", "v3", "2026-11-06T09:00:00Z", "1.5.0");
+    const starts = await changeStarts([prd, tagged, unknown], [stg, prd, late, tagged, unknown], clock);
+    expect(starts.get("prd")).toEqual({
+      at: "2026-11-02T08:00:00.000Z",
+      source: "promotion first commit",
+      commit: stg.sha,
+    });
+    expect(starts.get("tagged")).toEqual({
+      at: "2026-10-30T12:00:00.000Z",
+      source: "image source commit",
+      commit: "abc1234",
+    });
+    expect(starts.has("unknown")).toBe(false);
   });
 });

@@ -16,7 +16,11 @@ export interface MonitoringSettings {
   readonly projectId: string;
   /** host:port of a plaintext endpoint (emulator); undefined = monitoring.googleapis.com with ADC */
   readonly endpoint?: string;
+  /** per call, retries included (default 20 s; NGX_MONITORING_TIMEOUT_MS) */
+  readonly timeoutMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 20_000;
 
 export function monitoringSettingsFromEnv(env: NodeJS.ProcessEnv): MonitoringSettings {
   const projectId = env.GOOGLE_CLOUD_PROJECT?.trim();
@@ -36,7 +40,12 @@ export function monitoringSettingsFromEnv(env: NodeJS.ProcessEnv): MonitoringSet
       `NGX_MONITORING_ENDPOINT=${JSON.stringify(endpoint)} is not host:port (e.g. 127.0.0.1:8085)`,
     );
   }
-  return { projectId, ...(endpoint ? { endpoint } : {}) };
+  const timeout = Number(env.NGX_MONITORING_TIMEOUT_MS);
+  return {
+    projectId,
+    ...(endpoint ? { endpoint } : {}),
+    ...(Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {}),
+  };
 }
 
 /** gRPC status codes we name in messages */
@@ -69,9 +78,11 @@ function grpcCode(e: unknown): number | undefined {
   return typeof code === "number" ? code : undefined;
 }
 
+/** the service's message; gax's retry wrapper appends every earlier attempt, which helps nobody */
 function grpcDetails(e: unknown): string {
   const x = e as GrpcLikeError;
-  return (x?.details || x?.message || String(e)).trim();
+  const text = (x?.details || x?.message || String(e)).split(" : Previous errors")[0]?.trim() ?? "";
+  return text.length > 400 ? `${text.slice(0, 399)}…` : text;
 }
 
 export function toMonitoringError(e: unknown, what: string): RemoteError {
@@ -82,7 +93,9 @@ export function toMonitoringError(e: unknown, what: string): RemoteError {
       ? "the credentials need roles/monitoring.metricWriter (export) or roles/monitoring.viewer (read) on the project"
       : code === 16
         ? "no usable Application Default Credentials: gcloud auth application-default login, or a workload identity"
-        : undefined;
+        : code === 14 || code === 4
+          ? "Cloud Monitoring did not answer in time (retried); check the network or NGX_MONITORING_ENDPOINT, then rerun: points already written are not counted twice"
+          : undefined;
   return new RemoteError(SERVICE, `${what}: ${name}: ${grpcDetails(e)}`, {
     cause: e,
     ...(code !== undefined ? { status: code } : {}),
@@ -141,6 +154,7 @@ export async function exportGauges(
   input: { environment: string; endTime: Date; gauges: readonly Gauge[]; progress?: (m: string) => void },
 ): Promise<ExportOutcome> {
   const client = await createClient(settings);
+  const call = { timeout: settings.timeoutMs ?? DEFAULT_TIMEOUT_MS };
   const project = `projects/${settings.projectId}`;
   const descriptorsCreated: string[] = [];
   const written: string[] = [];
@@ -149,22 +163,25 @@ export async function exportGauges(
     for (const g of input.gauges) {
       input.progress?.(`descriptor ${g.type}`);
       try {
-        await client.getMetricDescriptor({ name: `${project}/metricDescriptors/${g.type}` });
+        await client.getMetricDescriptor({ name: `${project}/metricDescriptors/${g.type}` }, call);
       } catch (e) {
         if (grpcCode(e) !== NOT_FOUND) throw toMonitoringError(e, `get metric descriptor ${g.type}`);
         try {
-          await client.createMetricDescriptor({
-            name: project,
-            metricDescriptor: {
-              type: g.type,
-              metricKind: "GAUGE",
-              valueType: "DOUBLE",
-              unit: g.unit,
-              description: g.description,
-              displayName: g.type.split("/").slice(-1)[0] ?? g.type,
-              labels: [{ key: "environment", valueType: "STRING", description: "ngx-release environment" }],
+          await client.createMetricDescriptor(
+            {
+              name: project,
+              metricDescriptor: {
+                type: g.type,
+                metricKind: "GAUGE",
+                valueType: "DOUBLE",
+                unit: g.unit,
+                description: g.description,
+                displayName: g.type.split("/").slice(-1)[0] ?? g.type,
+                labels: [{ key: "environment", valueType: "STRING", description: "ngx-release environment" }],
+              },
             },
-          });
+            call,
+          );
           descriptorsCreated.push(g.type);
         } catch (e2) {
           if (grpcCode(e2) !== ALREADY_EXISTS)
@@ -176,18 +193,21 @@ export async function exportGauges(
     for (const g of input.gauges) {
       input.progress?.(`write ${g.type}`);
       try {
-        await client.createTimeSeries({
-          name: project,
-          timeSeries: [
-            {
-              metric: { type: g.type, labels: { environment: input.environment } },
-              resource: { type: "global", labels: { project_id: settings.projectId } },
-              metricKind: "GAUGE",
-              valueType: "DOUBLE",
-              points: [{ interval: { endTime: { seconds, nanos: 0 } }, value: { doubleValue: g.value } }],
-            },
-          ],
-        });
+        await client.createTimeSeries(
+          {
+            name: project,
+            timeSeries: [
+              {
+                metric: { type: g.type, labels: { environment: input.environment } },
+                resource: { type: "global", labels: { project_id: settings.projectId } },
+                metricKind: "GAUGE",
+                valueType: "DOUBLE",
+                points: [{ interval: { endTime: { seconds, nanos: 0 } }, value: { doubleValue: g.value } }],
+              },
+            ],
+          },
+          call,
+        );
         written.push(g.type);
       } catch (e) {
         if (isOutOfOrderWrite(e)) alreadyWritten.push(g.type);
@@ -242,15 +262,18 @@ export function cloudMonitoringSource(
       const c = await get();
       let series: { points?: RawPoint[] | null }[];
       try {
-        [series] = (await c.listTimeSeries({
-          name: `projects/${settings.projectId}`,
-          filter: q.query,
-          interval: {
-            startTime: { seconds: Math.floor(start.getTime() / 1000), nanos: 0 },
-            endTime: { seconds: Math.floor(end.getTime() / 1000), nanos: 0 },
+        [series] = (await c.listTimeSeries(
+          {
+            name: `projects/${settings.projectId}`,
+            filter: q.query,
+            interval: {
+              startTime: { seconds: Math.floor(start.getTime() / 1000), nanos: 0 },
+              endTime: { seconds: Math.floor(end.getTime() / 1000), nanos: 0 },
+            },
+            view: "FULL",
           },
-          view: "FULL",
-        })) as unknown as [{ points?: RawPoint[] | null }[]];
+          { timeout: settings.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+        )) as unknown as [{ points?: RawPoint[] | null }[]];
       } catch (e) {
         throw toMonitoringError(e, `list time series ${q.query}`);
       }

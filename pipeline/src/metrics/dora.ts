@@ -96,6 +96,8 @@ export interface DeliveryMetrics {
 const DAY_MS = 86_400_000;
 
 const ms = (iso: string) => Date.parse(iso);
+/** ledger ids: GitHub numbers or "local-<n>"; same-second deployments keep their creation order */
+const idOrder = (id: string) => Number(/(\d+)$/.exec(id)?.[1] ?? 0);
 
 function inWindow(iso: string | undefined, w: Window): boolean {
   if (!iso) return false;
@@ -156,12 +158,12 @@ function failureOf(
     reasons.push("rolled back");
     times.push(next.createdAt);
   }
-  if (rejection && rejection.at >= d.createdAt) {
+  if (rejection) {
     reasons.push("version rejected");
     times.push(rejection.at);
   }
   if (reasons.length === 0) return undefined;
-  return { reasons, failedAt: times.sort()[0] as string };
+  return { reasons, failedAt: times.sort((a, b) => ms(a) - ms(b))[0] as string };
 }
 
 /** the first success status at or after `after`, on this deployment or a later one */
@@ -174,7 +176,9 @@ function restoredAt(
   for (let i = from; i < chronological.length; i++) {
     const d = chronological[i] as DeploymentRecord;
     for (const s of d.statuses) {
-      if (s.state === "success" && s.createdAt >= after && (!best || s.createdAt < best)) best = s.createdAt;
+      if (s.state === "success" && ms(s.createdAt) >= ms(after) && (!best || ms(s.createdAt) < ms(best))) {
+        best = s.createdAt;
+      }
     }
   }
   return best;
@@ -185,7 +189,7 @@ export function deliveryMetrics(input: DeliveryInput): DeliveryMetrics {
   const days = (w.until.getTime() - w.since.getTime()) / DAY_MS;
   const chronological = input.deployments
     .filter((d) => d.environment === input.environment)
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || Number(a.id) - Number(b.id));
+    .sort((a, b) => ms(a.createdAt) - ms(b.createdAt) || idOrder(a.id) - idOrder(b.id));
 
   // the latest decision per version, for this environment (or without one)
   const rejections = new Map<string, Rejection>();
@@ -212,13 +216,21 @@ export function deliveryMetrics(input: DeliveryInput): DeliveryMetrics {
   }
 
   // change failure rate and time to restore: deployments created in the window
+  // a rejection belongs to the newest deployment of its version created at or before the decision
+  const rejectedDeployment = new Map<string, string>();
+  for (const [version, r] of rejections) {
+    const owner = chronological.filter((d) => d.version === version && ms(d.createdAt) <= ms(r.at)).at(-1);
+    if (owner) rejectedDeployment.set(owner.id, version);
+  }
+
   const failures: FailedDeployment[] = [];
   const seen = new Set<string>();
   chronological.forEach((d, i) => {
     const earlier = new Set(seen);
     seen.add(d.version);
     if (!inWindow(d.createdAt, w)) return;
-    const f = failureOf(d, earlier, chronological[i + 1], rejections.get(d.version));
+    const rejection = rejectedDeployment.has(d.id) ? rejections.get(d.version) : undefined;
+    const f = failureOf(d, earlier, chronological[i + 1], rejection);
     if (!f) return;
     const restored = restoredAt(f.failedAt, chronological, i);
     const restoredInTime = restored && ms(restored) < w.until.getTime() ? restored : undefined;

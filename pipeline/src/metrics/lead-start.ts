@@ -41,12 +41,14 @@ export async function changeStarts(
       continue;
     }
     // the version's deployments in every environment, created no later than this one
-    const carriers = all.filter((o) => o.version === d.version && o.createdAt <= d.createdAt);
+    const carriers = all.filter(
+      (o) => o.version === d.version && Date.parse(o.createdAt) <= Date.parse(d.createdAt),
+    );
     if (!carriers.some((o) => o.id === d.id)) carriers.push(d);
     let best: ChangeStart | undefined;
     for (const o of carriers) {
       const t = await first(o.sha);
-      if (t && (!best || t.at < best.at))
+      if (t && (!best || Date.parse(t.at) < Date.parse(best.at)))
         best = { at: t.at, source: "promotion first commit", commit: t.commit };
     }
     if (best) starts.set(d.id, best);
@@ -61,7 +63,8 @@ async function imageSourceStart(d: DeploymentRecord, clock: CommitClock): Promis
     const m = image.newTag ? SHA_TAG.exec(image.newTag) : null;
     if (!m?.[1]) continue;
     const at = await clock.sourceCommitTime(m[1]);
-    if (at && (!earliest || at < earliest.at)) earliest = { at, source: "image source commit", commit: m[1] };
+    if (at && (!earliest || Date.parse(at) < Date.parse(earliest.at)))
+      earliest = { at, source: "image source commit", commit: m[1] };
   }
   return earliest;
 }
