@@ -84,6 +84,8 @@ export class FakeCloudMonitoring {
   readonly series = new Map<string, FakeSeries>();
   /** methods answered PERMISSION_DENIED */
   readonly denied = new Set<string>();
+  /** one-shot answers: the next call of a method fails with this status and message */
+  readonly failNext = new Map<string, { code: grpc.status; details: string }>();
 
   private constructor(
     private readonly server: grpc.Server,
@@ -136,6 +138,12 @@ export class FakeCloudMonitoring {
               `Permission monitoring.${method === "CreateTimeSeries" ? "timeSeries.create" : "metricDescriptors.create"} denied (or the resource may not exist).`,
             ),
           );
+          return;
+        }
+        const once = fake.failNext.get(method);
+        if (once) {
+          fake.failNext.delete(method);
+          cb(fail(once.code, once.details));
           return;
         }
         try {

@@ -198,6 +198,19 @@ describe("ngx-release metrics --export (Cloud Monitoring over gRPC)", () => {
     expect(r.stderr).toContain("hint: Cloud Monitoring did not answer in time");
   });
 
+  it("a point refused for another reason (too old) is an error, not 'already written'", async () => {
+    repo.writeLedger(knownLedger(repo));
+    monitoring.failNext.set("CreateTimeSeries", {
+      code: 3,
+      details:
+        "Field timeSeries[0].points[0].interval.end_time had an invalid value: Data points cannot be written more than 25h in the past.",
+    });
+    const r = await metrics(["--since", "10d", "--until", "2026-11-13T00:00:00Z", "--export"], googleEnv());
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("INVALID_ARGUMENT: Field timeSeries[0].points[0].interval.end_time");
+    expect(r.stderr).toContain("hint: Cloud Monitoring accepts points from the last 25 hours");
+  });
+
   it("a refused write is exit 3 with the service's message", async () => {
     repo.writeLedger(knownLedger(repo));
     monitoring.denied.add("CreateTimeSeries");

@@ -95,7 +95,9 @@ export function toMonitoringError(e: unknown, what: string): RemoteError {
         ? "no usable Application Default Credentials: gcloud auth application-default login, or a workload identity"
         : code === 14 || code === 4
           ? "Cloud Monitoring did not answer in time (retried); check the network or NGX_MONITORING_ENDPOINT, then rerun: points already written are not counted twice"
-          : undefined;
+          : code === INVALID_ARGUMENT && /\bpoints?\b|end.?time|past|future/i.test(grpcDetails(e))
+            ? "Cloud Monitoring accepts points from the last 25 hours up to 5 minutes ahead: export with --until within that range"
+            : undefined;
   return new RemoteError(SERVICE, `${what}: ${name}: ${grpcDetails(e)}`, {
     cause: e,
     ...(code !== undefined ? { status: code } : {}),
@@ -105,9 +107,8 @@ export function toMonitoringError(e: unknown, what: string): RemoteError {
 
 /** Cloud Monitoring's refusal of a point not newer than the series' last one */
 export function isOutOfOrderWrite(e: unknown): boolean {
-  return (
-    grpcCode(e) === INVALID_ARGUMENT && /written in order|older|same end time|duplicate/i.test(grpcDetails(e))
-  );
+  // only this refusal: "too old" (beyond 25 hours) or "in the future" must surface as errors
+  return grpcCode(e) === INVALID_ARGUMENT && /must be written in order/i.test(grpcDetails(e));
 }
 
 // the SDK's client, typed by what we use (the SDK types stay inside this file)
