@@ -272,3 +272,73 @@ describe("ngx-release metrics on the GitHub Deployments ledger", () => {
     }
   });
 });
+
+describe("lead time from GitHub when the clone lacks the commit", () => {
+  it("asks GitHub for the commit and, for a merge, the merged branch's first commit; 404 is unknown", async () => {
+    const github = await FakeServer.start();
+    try {
+      const fake = addGitHubDeployments(github);
+      const remoteMerge = "e".repeat(40);
+      const missing = "d".repeat(40);
+      const base = `/repos/ngx-agents/ngx-agents-delivery`;
+      github.expect("GET", `${base}/commits/${remoteMerge}`, {
+        body: {
+          sha: remoteMerge,
+          commit: { author: { date: "2026-11-07T10:00:00Z" } },
+          parents: [{ sha: "1".repeat(40) }, { sha: "2".repeat(40) }],
+        },
+      });
+      github.expect("GET", `${base}/compare/${"1".repeat(40)}...${"2".repeat(40)}`, (req) => ({
+        body: {
+          status: "ahead",
+          total_commits: 2,
+          // oldest first, as GitHub returns them
+          commits: [
+            { sha: "3".repeat(40), commit: { author: { date: "2026-11-06T09:00:00+02:00" } }, parents: [] },
+            { sha: "2".repeat(40), commit: { author: { date: "2026-11-07T09:00:00Z" } }, parents: [] },
+          ].slice(0, Number(req.query.get("per_page") ?? 30)),
+        },
+      }));
+      github.expect("GET", `${base}/commits/${missing}`, {
+        status: 422,
+        body: { message: `No commit found for SHA: ${missing}`, status: "422" },
+      });
+      const seed = (sha: string, version: string, created: string, success: string) =>
+        fake.seed({
+          sha,
+          environment: "production",
+          created_at: created,
+          payload: { "ngx-release": 1, version, images: [] },
+          statuses: [
+            {
+              id: 1,
+              state: "success",
+              description: "",
+              environment_url: "",
+              log_url: "",
+              created_at: success,
+            },
+          ],
+        });
+      seed(remoteMerge, "eeeeeeeeeeee", "2026-11-08T10:00:00Z", "2026-11-08T11:00:00Z");
+      seed(missing, "dddddddddddd", "2026-11-09T10:00:00Z", "2026-11-09T11:00:00Z");
+      const r = await metrics([...WINDOW, "--json"], {
+        GITHUB_TOKEN: "test-token",
+        GITHUB_REPOSITORY: "ngx-agents/ngx-agents-delivery",
+        GITHUB_API_URL: github.url,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const m = JSON.parse(r.stdout);
+      // 2026-11-06T07:00Z (the first commit, +02:00) → 2026-11-08T11:00Z = 52h; the other start unknown
+      expect(m.leadTime).toMatchObject({ count: 1, medianMs: 52 * HOUR, deployments: 2, unknownStart: 1 });
+      expect(
+        github
+          .callsTo("GET", `${base}/compare/${"1".repeat(40)}...${"2".repeat(40)}`)[0]
+          ?.query.get("per_page"),
+      ).toBe("1");
+      github.verify();
+    } finally {
+      await github.close();
+    }
+  });
+});

@@ -7,7 +7,7 @@ import { openLedger } from "../ledger/open.js";
 import type { DeploymentRecord } from "../ledger/types.js";
 import { deliveryMetrics, parseSince } from "../metrics/dora.js";
 import { gitCommitClock } from "../metrics/git-clock.js";
-import { changeStarts } from "../metrics/lead-start.js";
+import { type CommitClock, changeStarts, firstKnownClock } from "../metrics/lead-start.js";
 import { alignedEnd, gaugePoints, METRIC_PREFIX, metricsText } from "../metrics/report.js";
 import { contextFrom } from "./context.js";
 
@@ -39,7 +39,7 @@ Figures (each with the counts behind it):
   change failure rate    deployments marked failure, rolled back or rejected ÷ deployments
   time to restore        failure → the next success (median)
 Ledger: GitHub Deployments with GITHUB_TOKEN, else .git/ngx-ledger.json. Commit times come from
-the local clone (fetch full history in CI, e.g. actions/checkout fetch-depth: 0).
+the local clone, and from GitHub for commits a shallow clone lacks (when GITHUB_TOKEN is set).
 --export writes custom.googleapis.com/ngx/delivery/* gauges (label environment) at the window end
 aligned to the hour; rerunning within the hour writes nothing new. NGX_MONITORING_ENDPOINT=host:port
 talks plaintext gRPC to an emulator.`,
@@ -74,7 +74,15 @@ talks plaintext gRPC to an emulator.`,
       for (const e of repo.environments) all.push(...(await ledger.listDeployments(e.name)));
       const own = all.filter((d) => d.environment === env.name);
       const rejections = await ledger.listRejections();
-      const starts = await changeStarts(own, all, gitCommitClock(repo.root));
+      const clocks: CommitClock[] = [gitCommitClock(repo.root)];
+      if (ledger.kind === "github") {
+        // commits a shallow clone does not have are asked of GitHub
+        const { githubSettingsFromEnv } = await import("../adapters/github/octokit.js");
+        const { githubCommitClock } = await import("../adapters/github/commit-clock.js");
+        const settings = githubSettingsFromEnv(ctx.env, repo.config.repository);
+        if (settings) clocks.push(githubCommitClock(settings));
+      }
+      const starts = await changeStarts(own, all, firstKnownClock(...clocks));
       const metrics = deliveryMetrics({
         environment: env.name,
         deployments: own,

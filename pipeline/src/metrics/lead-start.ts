@@ -68,3 +68,23 @@ async function imageSourceStart(d: DeploymentRecord, clock: CommitClock): Promis
   }
   return earliest;
 }
+
+/** asks each clock in turn (the local clone first, then the forge); the first answer wins */
+export function firstKnownClock(...clocks: readonly CommitClock[]): CommitClock {
+  return {
+    async firstCommitTime(sha) {
+      for (const c of clocks) {
+        const t = await c.firstCommitTime(sha);
+        if (t) return t;
+      }
+      return undefined;
+    },
+    async sourceCommitTime(tag) {
+      for (const c of clocks) {
+        const t = await c.sourceCommitTime?.(tag);
+        if (t) return t;
+      }
+      return undefined;
+    },
+  };
+}
