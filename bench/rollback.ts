@@ -131,7 +131,7 @@ console.log(
   ),
 );
 console.log(
-  "\nArgo CD writes = one abort per moving Rollout + one sync. Against GitHub, Octokit's throttling spaces mutating\n" +
+  "\nArgo CD writes = one abort per moving Rollout (no explicit sync). Against GitHub, Octokit's throttling spaces mutating\n" +
     "requests ≥ 1 s apart (GitHub's guidance for secondary rate limits): that column, ≈ GitHub writes × 1 s, is what a\n" +
     "workflow run waits; the fakes answer in about a millisecond.",
 );

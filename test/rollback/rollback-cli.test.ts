@@ -112,12 +112,12 @@ describe("rollback --from-dispatch (production, failed analysis)", () => {
     expect(out.failedVersion).toBe(versionId(BAD));
     expect(out.target).toMatchObject({ version: versionId(GOOD), sha: seeded.c1, how: "last-known-good" });
 
-    // Argo CD: one abort per Rollout (v2 actions API), then one sync of the tracked branch
+    // Argo CD: one abort per Rollout (v2 actions API); no explicit sync (auto-sync applies the merge)
     expect(argo.actions.map((a) => [a.app, a.action, a.ref.name]).sort()).toEqual([
       [PROD_APP, "abort", "api-gateway"],
       [PROD_APP, "abort", "orchestrator"],
     ]);
-    expect(argo.syncs).toEqual([{ app: PROD_APP }]);
+    expect(argo.syncs).toEqual([]);
 
     // the commit: one tree with only the production overlay, holding the GOOD digests
     const trees = gh.server.callsTo("POST", /\/git\/trees$/);

@@ -50,7 +50,7 @@ Steps (each idempotent, so a rerun or a duplicate dispatch finishes the same wor
      mark its deployment failure
   4. close open promote/<env> and release/<env> pull requests with a comment
   5. one commit on rollback/<env> restoring exactly those images, one PR; merged automatically when
-     rollback.autoMerge (environments/promotion.yaml) says so, then Argo CD is asked to sync
+     rollback.autoMerge (environments/promotion.yaml) says so; Argo CD's auto-sync applies it
 
 Exit codes: 0 rolled back (or a stale dispatch ignored) · 1 no known good version, --to refused, or
 the auto-merge was refused · 2 bad input · 3 a remote failed — including: Git was rolled back but
@@ -195,7 +195,6 @@ function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string)
           }
         : null,
       autoMerge: o.autoMerge,
-      sync: o.sync ?? null,
       restored: o.restored
         ? { deploymentId: o.restored.deploymentId, state: o.restored.state, sha: o.restored.sha }
         : null,
@@ -242,8 +241,6 @@ function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string)
     );
   } else if (pr)
     ctx.print(`review needed: rollback.autoMerge is ${o.autoMerge.setting} for ${o.environment}`);
-  if (o.sync)
-    ctx.print(o.sync.requested ? "Argo CD sync requested" : `Argo CD sync not requested: ${o.sync.error}`);
   if (o.restored)
     ctx.print(
       `restored deployment ${o.restored.deploymentId}: ${o.restored.state} (${o.restored.description})`,

@@ -6,7 +6,10 @@
 //   5. close open promotion/release pull requests for the environment, with a comment
 //   6. one commit on rollback/<env> restoring exactly the target's images (same comment-preserving
 //      updater as promotion), one pull request (found again on a rerun); merge it when
-//      rollback.autoMerge says so, ask Argo CD to sync, and record the restored deployment.
+//      rollback.autoMerge says so, and record the restored deployment. No explicit Argo CD sync: right
+//      after a push, a manual sync of an auto-synced app can apply the new revision and then the old
+//      one again from Argo CD's 3-minute revision cache (argoproj/argo-cd#7680, #10367) — for a
+//      rollback that would restart the bad canary. Auto-sync (or a refresh) picks the merge up.
 // Every step is idempotent, so a duplicate dispatch or a rerun after a failure finishes the work.
 import type { ArgoCd, ResourceRef } from "../adapters/argocd-types.js";
 import { argoCdApplicationUrl } from "../adapters/argocd-types.js";
@@ -75,7 +78,6 @@ export interface RollbackOutcome {
   readonly branch: string;
   readonly publish?: PublishOutcome;
   readonly autoMerge: { wanted: boolean; setting: string; merged?: boolean; sha?: string; message?: string };
-  readonly sync?: { requested: boolean; error?: string };
   readonly restored?: RecordOutcome;
   /** recording the restored deployment failed (the merge stands) */
   readonly restoredError?: string;
@@ -364,7 +366,6 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
   });
 
   const autoMerge: RollbackOutcome["autoMerge"] = { wanted, setting };
-  let sync: RollbackOutcome["sync"];
   let restored: RecordOutcome | undefined;
   let restoredError: string | undefined;
   const pr = published.pullRequest;
@@ -382,15 +383,6 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
       ...(merge.message ? { message: merge.message } : {}),
     });
     if (merge.merged && merge.sha) {
-      if (argocd && abort.status === "done") {
-        // do not wait for Argo CD's next refresh (3 min by default): sync the tracked branch now
-        try {
-          await argocd.sync(app);
-          sync = { requested: true };
-        } catch (e) {
-          sync = { requested: false, error: e instanceof Error ? e.message : String(e) };
-        }
-      }
       request.progress?.(`recording the restored deployment of ${env.name}`);
       try {
         restored = await recordEnvironment({
@@ -428,7 +420,6 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
     closedPullRequests: closed,
     publish: published,
     autoMerge,
-    ...(sync ? { sync } : {}),
     ...(restored ? { restored } : {}),
     ...(restoredError ? { restoredError } : {}),
     text: textFor(published.superseded),
