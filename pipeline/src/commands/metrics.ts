@@ -71,7 +71,9 @@ talks plaintext gRPC to an emulator.`,
       const ledger = await openLedger(repo, ctx.env);
       ctx.info(`reading the ${ledger.kind === "github" ? "GitHub Deployments" : "local"} ledger`);
       const all: DeploymentRecord[] = [];
-      for (const e of repo.environments) all.push(...(await ledger.listDeployments(e.name)));
+      // this environment and the ones before it in the chain (where a version's first commit can be)
+      const upTo = repo.environments.slice(0, repo.environments.findIndex((e) => e.name === env.name) + 1);
+      for (const e of upTo) all.push(...(await ledger.listDeployments(e.name)));
       const own = all.filter((d) => d.environment === env.name);
       const rejections = await ledger.listRejections();
       const clocks: CommitClock[] = [gitCommitClock(repo.root)];
