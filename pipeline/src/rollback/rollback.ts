@@ -20,7 +20,7 @@ import type { EnvironmentConfig } from "../config/schema.js";
 import { ConfigError } from "../errors.js";
 import type { GitReader } from "../ledger/git.js";
 import { type RecordOutcome, recordEnvironment } from "../ledger/record.js";
-import type { DeploymentRecord, Ledger } from "../ledger/types.js";
+import type { Ledger } from "../ledger/types.js";
 import { versionOf as versionIdOf } from "../ledger/version.js";
 import { renderEnvironment } from "../manifests/render.js";
 import { BranchName } from "../promotion/branch.js";
@@ -425,5 +425,3 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
     text: textFor(published.superseded),
   };
 }
-
-export type { DeploymentRecord };
