@@ -103,6 +103,9 @@ describe("ngx-release metrics", () => {
     const until = await metrics(["--until", "yesterday"]);
     expect(until.code).toBe(2);
     expect(until.stderr).toContain('--until "yesterday" is not an ISO-8601 time');
+    const dry = await metrics(["--dry-run"]);
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toContain("--dry-run only applies to --export");
     const env = await metrics(["--env", "prod"]);
     expect(env.code).toBe(2);
     expect(env.stderr).toContain("prod");

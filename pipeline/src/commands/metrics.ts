@@ -81,16 +81,22 @@ talks plaintext gRPC to an emulator.`,
         // commits a shallow clone does not have are asked of GitHub
         const { githubSettingsFromEnv } = await import("../adapters/github/octokit.js");
         const { githubCommitClock } = await import("../adapters/github/commit-clock.js");
-        const settings = githubSettingsFromEnv(ctx.env, repo.config.repository);
-        if (settings) clocks.push(githubCommitClock(settings));
+        const gh = githubSettingsFromEnv(ctx.env, repo.config.repository);
+        if (gh) clocks.push(githubCommitClock(gh));
       }
-      const starts = await changeStarts(own, all, firstKnownClock(...clocks));
+      const window = { since: new Date(until.getTime() - sinceMs), until };
+      // lead times are only needed for the deployments that succeeded inside the window
+      const measured = own.filter((d) => {
+        const t = d.succeededAt ? Date.parse(d.succeededAt) : Number.NaN;
+        return t >= window.since.getTime() && t < until.getTime();
+      });
+      const starts = await changeStarts(measured, all, firstKnownClock(...clocks));
       const metrics = deliveryMetrics({
         environment: env.name,
         deployments: own,
         rejections,
         starts,
-        window: { since: new Date(until.getTime() - sinceMs), until },
+        window,
       });
 
       let exported: unknown;
