@@ -5,8 +5,13 @@ import {
   cloudMonitoringSource,
   monitoringSettingsFromEnv,
 } from "../../pipeline/src/adapters/cloud-monitoring.js";
+import { createPrometheus } from "../../pipeline/src/adapters/prometheus.js";
 import { ConfigError, RemoteError } from "../../pipeline/src/errors.js";
-import { checkVertexAiPredictionErrors, VERTEX_AI } from "../../pipeline/src/metrics/source.js";
+import {
+  checkVertexAiPredictionErrors,
+  prometheusSource,
+  VERTEX_AI,
+} from "../../pipeline/src/metrics/source.js";
 import { FakeCloudMonitoring } from "../helpers/fake-cloud-monitoring.js";
 import { FakeServer } from "../helpers/fake-server.js";
 
@@ -153,5 +158,42 @@ describe("Cloud Monitoring metrics source", () => {
         NGX_MONITORING_ENDPOINT: "localhost",
       }),
     ).toThrow(/is not host:port/);
+  });
+});
+
+describe("Prometheus behind the same interface", () => {
+  it("reduces an instant vector to one number; an empty vector is no value", async () => {
+    const prom = await FakeServer.start();
+    try {
+      const vector = (values: string[]) => ({
+        body: {
+          status: "success",
+          data: {
+            resultType: "vector",
+            result: values.map((v, i) => ({ metric: { pod: `p${i}` }, value: [END.getTime() / 1000, v] })),
+          },
+        },
+      });
+      prom.expect("POST", "/api/v1/query", (req) => {
+        const q = new URLSearchParams(String(req.body ?? "")).get("query");
+        return q === "up" ? vector(["1", "0", "1"]) : vector([]);
+      });
+      const source = prometheusSource(createPrometheus(prom.url));
+      expect(await source.scalar({ query: "up", windowMs: 0, end: END })).toEqual({
+        value: 2,
+        series: 3,
+        points: 3,
+      });
+      expect(await source.scalar({ query: "up", windowMs: 0, end: END, reduce: "max" })).toMatchObject({
+        value: 1,
+      });
+      expect(await source.scalar({ query: "absent_thing", windowMs: 0, end: END })).toEqual({
+        series: 0,
+        points: 0,
+      });
+      prom.verify();
+    } finally {
+      await prom.close();
+    }
   });
 });
