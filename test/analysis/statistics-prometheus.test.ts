@@ -171,19 +171,25 @@ describe("comparative templates on a real Prometheus", () => {
     expect(await templateValue(query, at)).toBe(0);
   });
 
-  it("latency comparison: PromQL value = TypeScript z of the canary share above the stable p95 bucket", async () => {
+  it("latency comparison: PromQL value = TypeScript z of the canary share above the stable p95 (interpolated)", async () => {
     const at = new Date(Date.now() - 1000);
     const { query, args } = queryOf("ngx-latency-comparison", WORSE);
     const promql = await templateValue(query, at);
     const ts = latencyComparison(await buckets(WORSE, at), await buckets(STABLE, at), params(args));
-    expect(ts.threshold).toBe(0.25); // stable at 0.2 s: its p95 lies in (0.1, 0.25]
-    expect(ts.share).toBeCloseTo(0.1, 2); // 5 of 50 canary requests/s take 0.4 s
+    // stable at 0.2 s: every request in (0.1, 0.25], p95 interpolated at 0.1 + 0.15·0.95
+    expect(ts.threshold).toBeCloseTo(0.2425, 6);
+    // 5 of 50 canary requests/s take 0.4 s; of the 45 in (0.1, 0.25], the interpolation counts 5%
+    // above 0.2425: share = 0.1 + 0.9·0.05
+    // (± the pods' scrape timing)
+    expect(ts.share).toBeGreaterThan(0.12);
+    expect(ts.share).toBeLessThan(0.17);
     expect(ts.decision).toBe("fail");
     expect(rel(promql, ts.value)).toBeLessThan(1e-6);
     const same = queryOf("ngx-latency-comparison", SAME);
     const tsSame = latencyComparison(await buckets(SAME, at), await buckets(STABLE, at), params(same.args));
     expect(await templateValue(same.query, at)).toBe(tsSame.value);
-    expect(tsSame).toMatchObject({ share: 0, value: 0, decision: "pass" });
+    expect(tsSame.share).toBeCloseTo(0.05, 9);
+    expect(tsSame).toMatchObject({ value: 0, decision: "pass" });
   });
 
   it("is inconclusive (sentinel -1) while either side has too few requests", async () => {
@@ -310,7 +316,8 @@ describe("comparative templates on a real Prometheus", () => {
     expect(err?.detectableValue).toBeGreaterThan(err?.stable.ratio ?? 1);
     expect(err?.detectable).toMatch(/^5xx \d\.\d\d% → \d\.\d\d% \(×\d\.\d\d\)$/);
     const lat = by["latency-vs-stable-p95"];
-    expect(lat).toMatchObject({ threshold: 0.25, decision: "fail" });
+    expect(lat?.threshold).toBeCloseTo(0.2425, 6);
+    expect(lat?.decision).toBe("fail");
     expect(rel(lat?.value ?? 0, measured["latency-vs-stable-p95"] ?? -1)).toBeLessThan(1e-6);
 
     const human = await runCli(

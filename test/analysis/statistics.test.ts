@@ -14,7 +14,6 @@ import {
   normalSf,
   oneProportionZ,
   SENTINEL,
-  stableThreshold,
   twoProportionZ,
   wilsonInterval,
 } from "../../pipeline/src/analysis/statistics.js";
@@ -150,14 +149,13 @@ describe("the comparative templates' decisions", () => {
     );
   });
 
-  it("latency: compares the canary with the upper bound of the stable p95 bucket", () => {
+  it("latency: the canary's share above the stable p95, interpolated in the same bucket", () => {
     const stable = [
       { le: 0.1, count: 900 },
       { le: 0.25, count: 990 },
       { le: 0.5, count: 1000 },
       { le: Number.POSITIVE_INFINITY, count: 1000 },
     ];
-    expect(stableThreshold(stable, 0.95)).toBe(0.25);
     const slow = [
       { le: 0.1, count: 500 },
       { le: 0.25, count: 800 },
@@ -165,16 +163,25 @@ describe("the comparative templates' decisions", () => {
       { le: Number.POSITIVE_INFINITY, count: 1000 },
     ];
     const r = latencyComparison(slow, stable, { ...params, quantile: 0.95 });
-    expect(r.threshold).toBe(0.25);
-    expect(r.canarySlow).toBe(200);
-    expect(r.share).toBeCloseTo(0.2, 12);
-    expect(r.z).toBeCloseTo((0.2 - 0.05) / Math.sqrt((0.05 * 0.95) / 1000), 9);
+    // stable p95: rank 950 in (0.1, 0.25] at f = (950 − 900) / (990 − 900) = 5/9
+    const f = 50 / 90;
+    expect(r.threshold).toBeCloseTo(0.1 + 0.15 * f, 12);
+    expect(r.canarySlow).toBeCloseTo(1000 - (500 + 300 * f), 9);
+    expect(r.share).toBeCloseTo(1 - (500 + 300 * f) / 1000, 12);
+    expect(r.z).toBeCloseTo(((r.share ?? 0) - 0.05) / Math.sqrt(0.05 * 0.95 * (2 / 1000)), 9);
     expect(r.decision).toBe("fail");
-    expect(latencyComparison(stable, stable, { ...params, quantile: 0.95 })).toMatchObject({
-      share: expect.closeTo(0.01, 12),
-      value: 0,
-      decision: "pass",
-    });
+    // a canary like stable: exactly the expected 5% above, whatever the bucket layout
+    const same = latencyComparison(stable, stable, { ...params, quantile: 0.95 });
+    expect(same.share).toBeCloseTo(0.05, 12);
+    expect(same).toMatchObject({ value: 0, decision: "pass" });
+    const scaled = stable.map((b) => ({ le: b.le, count: b.count * 3 }));
+    expect(latencyComparison(scaled, stable, { ...params, quantile: 0.95 }).share).toBeCloseTo(0.05, 12);
+    // the stable p95 in the first bucket: lo = 0
+    const low = [
+      { le: 0.1, count: 990 },
+      { le: Number.POSITIVE_INFINITY, count: 1000 },
+    ];
+    expect(latencyComparison(low, low, { ...params, quantile: 0.95 }).share).toBeCloseTo(0.05, 12);
     expect(latencyComparison(slow, [], { ...params, quantile: 0.95 }).decision).toBe("inconclusive");
   });
 
@@ -186,8 +193,8 @@ describe("the comparative templates' decisions", () => {
     expect(mde.relative).toBeCloseTo((0.01 + mde.absolute) / 0.01, 12);
     // never below the margin
     expect(errorMde(1e9, 1e9, 0.01, params).absolute).toBe(0.002);
-    expect(latencyMde(1000, { ...params, quantile: 0.95 }).share).toBeCloseTo(
-      0.05 + (3.719 + normalQuantile(0.8)) * Math.sqrt(0.0475 / 1000),
+    expect(latencyMde(1000, 3000, { ...params, quantile: 0.95 }).share).toBeCloseTo(
+      0.05 + (3.719 + normalQuantile(0.8)) * Math.sqrt(0.0475 * (1 / 1000 + 1 / 3000)),
       12,
     );
   });

@@ -38,7 +38,7 @@ export interface Explanation {
   readonly margin: number;
   readonly minRequests: number;
   readonly decision: Decision;
-  /** latency: the stable bucket bound compared against */
+  /** latency: the stable quantile (interpolated as histogram_quantile does) compared against */
   readonly threshold?: number;
   /** the smallest regression this sample could have detected at criticalZ with 80% power */
   readonly detectable?: string;
@@ -128,8 +128,8 @@ export async function explainComparisons(
       const quantile = Number(args.quantile ?? "0.95");
       const r = latencyComparison(cb ?? [], sb ?? [], { ...params, quantile });
       const mde =
-        r.canaryRequests > 0
-          ? latencyMde(r.canaryRequests, { ...params, quantile }, DEFAULT_POWER)
+        r.canaryRequests > 0 && r.stableRequests > 0
+          ? latencyMde(r.canaryRequests, r.stableRequests, { ...params, quantile }, DEFAULT_POWER)
           : undefined;
       out.push({
         ...base,
@@ -142,7 +142,7 @@ export async function explainComparisons(
         decision: r.decision,
         ...(mde
           ? {
-              detectable: `${pct(mde.share)} of canary requests above the stable p${Math.round(quantile * 100)} bucket (expected ${pct(1 - quantile)})`,
+              detectable: `${pct(mde.share)} of canary requests slower than the stable p${Math.round(quantile * 100)} (expected ${pct(1 - quantile)})`,
               detectableValue: mde.share,
             }
           : {}),
@@ -164,7 +164,7 @@ export function formatExplanation(e: Explanation): string[] {
     );
   else
     lines.push(
-      `  stable p95 bucket ≤ ${e.threshold ?? "-"}s · canary ${n(e.canary.requests)} requests, ${n(e.canary.bad)} slower (${e.canary.ratio === undefined ? "-" : pct(e.canary.ratio)}) · stable ${n(e.stable.requests)} requests`,
+      `  stable p95 ≈ ${e.threshold === undefined ? "-" : e.threshold.toFixed(4)}s (interpolated) · canary ${n(e.canary.requests)} requests, ${n(e.canary.bad)} slower (${e.canary.ratio === undefined ? "-" : pct(e.canary.ratio)}) · stable ${n(e.stable.requests)} requests`,
     );
   lines.push(
     e.z === undefined

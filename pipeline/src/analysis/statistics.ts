@@ -180,21 +180,6 @@ export function histogramQuantile(q: number, buckets: readonly Bucket[]): number
   return start + (cur.le - start) * ((rank - prevCount) / (cur.count - prevCount));
 }
 
-/**
- * The latency threshold of the comparison: the upper bound `le` of the STABLE bucket that holds its
- * quantile q, i.e. the smallest le with stable(le) / stable(+Inf) ≥ q. histogram_quantile would
- * interpolate inside that bucket; we do not, because the canary's share above a point inside a
- * bucket cannot be read from buckets without the same guess. Taking the bucket's upper bound makes
- * the stable share above the threshold ≤ 1 − q, so the test is conservative (false alarms ≤ α)
- * at the price of missing slowdowns that stay inside the stable quantile's bucket.
- */
-export function stableThreshold(stable: readonly Bucket[], q: number): number | undefined {
-  const b = sortBuckets(stable);
-  const total = b[b.length - 1]?.count ?? 0;
-  if (!(total > 0)) return undefined;
-  return b.find((x) => x.count / total >= q)?.le;
-}
-
 // ---------------------------------------------------------------------------------------------
 // What the templates compute, and how they decide
 
@@ -259,11 +244,11 @@ export function errorComparison(
 }
 
 export interface LatencyComparison {
-  /** stable bucket bound the canary is compared against (undefined: stable has no traffic) */
+  /** the stable quantile as histogram_quantile interpolates it (undefined: too few requests) */
   readonly threshold?: number;
   readonly canaryRequests: number;
   readonly stableRequests: number;
-  /** canary requests slower than the threshold */
+  /** canary requests slower than the threshold, interpolated in the same bucket */
   readonly canarySlow?: number;
   readonly share?: number;
   readonly z?: number;
@@ -276,7 +261,18 @@ export interface LatencyParams extends ComparisonParams {
   readonly quantile: number;
 }
 
-/** ngx-latency-comparison: both sides' cumulative buckets → the template's value and decision. */
+/**
+ * ngx-latency-comparison: both sides' cumulative buckets → the template's value and decision.
+ *
+ * T is the stable quantile q as histogram_quantile interpolates it: in the stable bucket (lo, hi]
+ * holding rank q·S(+Inf), at the fraction f = (q·S(+Inf) − S(lo)) / (S(hi) − S(lo)). The canary's
+ * requests at or below T are interpolated with the SAME fraction in the same bucket:
+ * C(T) = C(lo) + (C(hi) − C(lo))·f. If canary and stable were alike, C(T)/C(+Inf) ≈ q whatever the
+ * bucket layout, so the share above T is compared with p0 = 1 − q. T is itself estimated from the
+ * stable sample, so the standard error counts both samples: √(p0(1−p0)(1/n_c + 1/n_s)).
+ * Sets are chosen as the query does: hi side = {le : S(le)/S(+Inf) ≥ q} (its minimum), lo side =
+ * the rest (its maximum, 0 when empty).
+ */
 export function latencyComparison(
   canary: readonly Bucket[],
   stable: readonly Bucket[],
@@ -286,26 +282,46 @@ export function latencyComparison(
   const canaryRequests = c[c.length - 1]?.count ?? 0;
   const s = sortBuckets(stable);
   const stableRequests = s[s.length - 1]?.count ?? 0;
-  const threshold = stableThreshold(s, params.quantile);
-  const base = { threshold, canaryRequests, stableRequests };
+  const q = params.quantile;
   if (!(canaryRequests >= params.minRequests && stableRequests >= params.minRequests && canaryRequests > 0))
-    return { ...base, value: SENTINEL, decision: "inconclusive" };
-  // the query: min over the canary buckets whose le is in the stable set {le : stable(le)/total ≥ q}
-  // (= canary(T), buckets being cumulative)
-  let below: number | undefined;
-  for (const x of s) {
-    if (!(x.count / stableRequests >= params.quantile)) continue;
-    for (const y of c) if (y.le === x.le && (below === undefined || y.count < below)) below = y.count;
+    return { canaryRequests, stableRequests, value: SENTINEL, decision: "inconclusive" };
+  let sHi: number | undefined;
+  let cHi: number | undefined;
+  let sLo: number | undefined;
+  let cLo: number | undefined;
+  for (let i = 0; i < s.length; i++) {
+    const x = s[i] as Bucket;
+    const high = x.count / stableRequests >= q;
+    if (high) sHi = sHi === undefined || x.count < sHi ? x.count : sHi;
+    else sLo = sLo === undefined || x.count > sLo ? x.count : sLo;
+    // the canary bucket of the same le (same layout on both sides: same index)
+    const same = c[i];
+    const y = same !== undefined && same.le === x.le ? same : c.find((b) => b.le === x.le);
+    if (!y) continue;
+    if (high) cHi = cHi === undefined || y.count < cHi ? y.count : cHi;
+    else cLo = cLo === undefined || y.count > cLo ? y.count : cLo;
   }
-  if (threshold === undefined || below === undefined)
-    return { ...base, value: SENTINEL, decision: "inconclusive" };
-  const canarySlow = canaryRequests - below;
-  const p0 = 1 - params.quantile;
-  // the query computes 1 − below/total; keep the same arithmetic for an exact match
-  const share = 1 - below / canaryRequests;
-  const z = (share - p0) / Math.sqrt((p0 * (1 - p0)) / canaryRequests);
+  if (sHi === undefined || cHi === undefined)
+    return { canaryRequests, stableRequests, value: SENTINEL, decision: "inconclusive" };
+  const sBelow = sLo ?? 0;
+  const cBelow = cLo ?? 0;
+  const f = (q * stableRequests - sBelow) / (sHi - sBelow);
+  const atOrBelow = cBelow + (cHi - cBelow) * f;
+  const p0 = 1 - q;
+  // the query's arithmetic, in the query's order, for an exact match
+  const share = 1 - atOrBelow / canaryRequests;
+  const z = (share - p0) / Math.sqrt(p0 * (1 - p0) * (1 / canaryRequests + 1 / stableRequests));
   const value = share - p0 > params.margin ? Math.max(z, 0) : 0;
-  return { ...base, canarySlow, share, z, value, decision: decide(value, params.criticalZ) };
+  return {
+    threshold: histogramQuantile(q, s),
+    canaryRequests,
+    stableRequests,
+    canarySlow: canaryRequests - atOrBelow,
+    share,
+    z,
+    value,
+    decision: decide(value, params.criticalZ),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,15 +350,16 @@ export function errorMde(
   };
 }
 
-/** The smallest share of slow canary requests (above the stable threshold) this sample could detect. */
+/** The smallest share of canary requests above the stable quantile this sample could detect. */
 export function latencyMde(
   canaryRequests: number,
+  stableRequests: number,
   params: Pick<LatencyParams, "criticalZ" | "margin" | "quantile">,
   power = 0.8,
 ): { share: number } {
   const p0 = 1 - params.quantile;
-  const step = (params.criticalZ + normalQuantile(power)) * Math.sqrt((p0 * (1 - p0)) / canaryRequests);
-  return { share: p0 + Math.max(params.margin, step) };
+  const se = Math.sqrt(p0 * (1 - p0) * (1 / canaryRequests + 1 / stableRequests));
+  return { share: p0 + Math.max(params.margin, (params.criticalZ + normalQuantile(power)) * se) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -80,15 +80,20 @@ export function createRandom(seed: number): Random {
     const flip = p > 0.5;
     const q = flip ? 1 - p : p;
     let k: number;
-    if (n * q < 30) {
-      // inversion: count geometric gaps between successes
-      const logq = Math.log(1 - q);
+    if (n * q < 1e-12) {
       k = 0;
-      let pos = 0;
-      for (;;) {
-        pos += Math.floor(Math.log(1 - next()) / logq) + 1;
-        if (pos > n) break;
+    } else if (n * q < 30) {
+      // inversion by sequential search of the CDF (one uniform per draw)
+      const u = next();
+      const r = q / (1 - q);
+      let pk = Math.exp(n * Math.log1p(-q));
+      let cdf = pk;
+      k = 0;
+      while (u > cdf && k < n) {
+        pk *= ((n - k) / (k + 1)) * r;
         k++;
+        cdf += pk;
+        if (pk < 1e-300 && cdf < u) break; // only rounding left
       }
     } else {
       k = Math.min(n, Math.max(0, Math.round(n * q + Math.sqrt(n * q * (1 - q)) * normal())));

@@ -240,6 +240,12 @@ export function simulate(model: CanaryModel, options: SimulationOptions): Simula
     both: [...metrics],
   };
   const activeSets = SET_NAMES.filter((s) => sets[s].length > 0);
+  // one-entry cache of the window's histograms (see measure)
+  let cacheKey = -1;
+  let cacheRun = -1;
+  let currentRun = 0;
+  let cachedCanary: Bucket[] = [];
+  let cachedStable: Bucket[] = [];
 
   const results: ScenarioResult[] = [];
   for (const [si, scenario] of scenarios(options).entries()) {
@@ -261,6 +267,7 @@ export function simulate(model: CanaryModel, options: SimulationOptions): Simula
     const firstFailed = new Array<number>(metrics.length).fill(0);
 
     for (let run = 0; run < options.runs; run++) {
+      currentRun++;
       let generated = 0;
       const generateUpTo = (k: number) => {
         for (; generated <= k && generated < totalTicks; generated++) {
@@ -384,13 +391,21 @@ export function simulate(model: CanaryModel, options: SimulationOptions): Simula
       }
       return out;
     };
-    const cb = cBuck;
-    const sb = sBuck;
+    // metrics measured at the same time over the same window share the histograms
+    const key = a * 100_003 + b1;
+    if (cacheKey !== key || cacheRun !== currentRun) {
+      cacheKey = key;
+      cacheRun = currentRun;
+      cachedCanary = cumulative(cBuck);
+      cachedStable = cumulative(sBuck);
+    }
+    const cb = cachedCanary;
+    const sb = cachedStable;
     switch (m.kind) {
       case "error-rate":
         return errorRateValue({ requests: nC, errors: eC }, min);
       case "latency-p95":
-        return latencyP95Value(cumulative(cb), min);
+        return latencyP95Value(cb, min);
       case "error-comparison":
         return errorComparison(
           { requests: nC, errors: eC },
@@ -398,7 +413,7 @@ export function simulate(model: CanaryModel, options: SimulationOptions): Simula
           { criticalZ: Number(m.args["critical-z"]), margin: Number(m.args.margin), minRequests: min },
         ).value;
       case "latency-comparison":
-        return latencyComparison(cumulative(cb), cumulative(sb), {
+        return latencyComparison(cb, sb, {
           criticalZ: Number(m.args["critical-z"]),
           margin: Number(m.args.margin),
           minRequests: min,
