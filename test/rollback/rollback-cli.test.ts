@@ -222,6 +222,23 @@ describe("rollback --from-dispatch (production, failed analysis)", () => {
     expect(argo.syncs).toEqual([]);
   });
 
+  it("auto-merge refused by branch protection: PR left open, exit 1 naming it", async () => {
+    // GitHub answers every attempt the same (Octokit retries a 405)
+    const refusal = {
+      status: 405,
+      body: { message: 'Required status check "ngx-release/gate-production" is expected.', status: "405" },
+    };
+    gh.fail("PUT", /\/pulls\/\d+\/merge$/, refusal, refusal, refusal, refusal, refusal);
+    const payload = writePayload(dispatchBody("production", BAD));
+    const r = await runCli(["rollback", "--from-dispatch", payload, "--json"], { cwd: root, env: env() });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.autoMerge).toMatchObject({ wanted: true, merged: false });
+    expect(out.error.message).toMatch(/rollback PR #1 was opened but NOT merged: .*Required status check/);
+    expect(gh.openPulls().map((p) => p.head)).toEqual(["rollback/production"]);
+    expect(gh.fileAt("main", OVERLAY("production"))).toContain(digest(BAD));
+  });
+
   it("rejects a payload with a missing field (exit 2, names the field, nothing written)", async () => {
     const body = JSON.parse(dispatchBody("production", BAD));
     delete body.client_payload.rollout;
@@ -270,6 +287,21 @@ describe("rollback <env> (manual)", () => {
     expect(gh.pulls).toHaveLength(2);
     expect(gh.branch("rollback/staging")).toBe(head);
     expect(gh.server.callsTo("POST", /\/pulls$/)).toHaveLength(1);
+    expect(rejections()).toHaveLength(1);
+  });
+
+  it("a staging dispatch delivered twice before review: one PR, one rejection", async () => {
+    await start();
+    const payload = writePayload(dispatchBody("staging", BAD));
+    const first = await runCli(["rollback", "--from-dispatch", payload], { cwd: root, env: env() });
+    expect(first.code).toBe(0);
+    const head = gh.branch("rollback/staging");
+    const second = await runCli(["rollback", "--from-dispatch", payload], { cwd: root, env: env() });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("pull request #1 unchanged");
+    expect(gh.pulls.map((p) => [p.head, p.state])).toEqual([["rollback/staging", "open"]]);
+    expect(gh.server.callsTo("POST", /\/pulls$/)).toHaveLength(1);
+    expect(gh.branch("rollback/staging")).toBe(head);
     expect(rejections()).toHaveLength(1);
   });
 

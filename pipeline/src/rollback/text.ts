@@ -65,7 +65,9 @@ export function rollbackNote(i: RollbackNoteInput): string {
 /** one line on the abort; `markdown` false for a terminal */
 export function abortLine(a: AbortOutcome, markdown = true): string {
   const notDone = markdown ? "**NOT done**" : "NOT done";
-  const per = a.rollouts.map((r) => `${r.name} ${r.result}`).join(", ");
+  // in the PR, an aborted Rollout reads the same whichever run aborted it (a rerun leaves the text alone)
+  const result = (r: string) => (markdown && r === "already-aborted" ? "aborted" : r);
+  const per = a.rollouts.map((r) => `${r.name} ${result(r.result)}`).join(", ");
   switch (a.status) {
     case "done":
       return `done (${per || "no Rollouts"})`;
