@@ -45,6 +45,13 @@ const requirements = [
       "install kubectl ≥ 1.27 (https://kubernetes.io/docs/tasks/tools/) or kustomize ≥ 5, or set KUSTOMIZE_BIN",
   },
   { what: "git", ok: () => has("git"), apt: ["git"], install: "apt-get install git" },
+  { what: "jq (workflow step tests)", ok: () => has("jq"), apt: ["jq"], install: "apt-get install jq" },
+  {
+    what: "shellcheck (workflow run: scripts)",
+    ok: () => has("shellcheck"),
+    apt: ["shellcheck"],
+    install: "apt-get install shellcheck",
+  },
   {
     what: "Prometheus and promtool",
     ok: () => has("prometheus") && has("promtool"),
