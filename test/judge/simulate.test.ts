@@ -1,9 +1,13 @@
 // judge simulate: the canary model read from the rendered production manifests, Argo Rollouts'
 // replica split, determinism for a seed, and the calibration of the comparative error test (the
 // per-test false-positive rate of an identical canary ≈ α of the configured confidence).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { normalQuantile } from "../../pipeline/src/analysis/statistics.js";
 import { loadTemplates, rollouts } from "../../pipeline/src/analysis/templates.js";
+import { parseDuration } from "../../pipeline/src/config/duration.js";
 import { loadRepo } from "../../pipeline/src/config/load.js";
 import { type CanaryModel, canaryModel, replicaSplit } from "../../pipeline/src/judge/model.js";
 import { DEFAULT_OPTIONS, type SimulationOptions, simulate } from "../../pipeline/src/judge/simulate.js";
@@ -51,15 +55,19 @@ describe("judge simulate", () => {
       ["ngx-error-rate-comparison", true],
       ["ngx-latency-comparison", true],
     ]);
+    // every figure as rendered from rollouts/analysis/settings.yaml
+    const settings = parse(readFileSync(join(REPO_ROOT, "rollouts/analysis/settings.yaml"), "utf8")).spec;
+    const sec = (d: string) => parseDuration(d) / 1000;
     for (const m of production.metrics)
-      expect(m).toMatchObject({
-        initialDelaySec: 120,
-        intervalSec: 60,
-        windowSec: 300,
-        failureLimit: 1,
-        inconclusiveLimit: 3,
+      expect(m, m.template).toMatchObject({
+        initialDelaySec: sec(settings.initialDelay),
+        intervalSec: sec(settings.interval),
+        windowSec: sec(m.comparative ? settings.comparison.window : settings.window),
+        failureLimit: settings.failureLimit,
+        inconclusiveLimit: settings.inconclusiveLimit,
       });
-    expect(production.metrics[2]?.failureCondition).toBe("result[0] > 3.719");
+    expect(production.metrics[2]?.failureCondition).toBe(`result[0] > ${settings.comparison.criticalZ}`);
+    expect(production.metrics[2]?.args["min-requests"]).toBe(settings.comparison.minRequests);
   });
 
   const quick: SimulationOptions = {
