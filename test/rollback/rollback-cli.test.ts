@@ -118,6 +118,12 @@ describe("rollback --from-dispatch (production, failed analysis)", () => {
       [PROD_APP, "abort", "orchestrator"],
     ]);
     expect(argo.syncs).toEqual([]);
+    // after the merge, one refresh (GET …?refresh=normal) so Argo CD reads Git now
+    const refreshes = argo.server
+      .callsTo("GET", `/api/v1/applications/${PROD_APP}`)
+      .filter((q) => q.query.get("refresh") === "normal");
+    expect(refreshes).toHaveLength(1);
+    expect(out.refresh).toBe("requested");
 
     // the commit: one tree with only the production overlay, holding the GOOD digests
     const trees = gh.server.callsTo("POST", /\/git\/trees$/);

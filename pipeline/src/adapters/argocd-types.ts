@@ -52,6 +52,11 @@ export interface ArgoCd {
   runResourceAction(app: string, ref: ResourceRef, action: string): Promise<void>;
   /** asks Argo CD to sync the application (optionally to a revision) */
   sync(app: string, options?: { revision?: string }): Promise<void>;
+  /**
+   * asks Argo CD to re-read Git now (GET …?refresh=normal) instead of waiting for its polling
+   * interval; unlike a sync it never applies a cached older revision
+   */
+  refresh(app: string): Promise<void>;
 }
 
 /** The Argo CD UI link of an application (apps live in the `argocd` namespace: /applications/<ns>/<name>). */

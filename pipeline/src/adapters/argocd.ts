@@ -159,6 +159,10 @@ export class RestArgoCd implements ArgoCd {
     });
   }
 
+  async refresh(app: string): Promise<void> {
+    await this.call("GET", appPath(app), { what: `refresh ${app}`, query: { refresh: "normal" } });
+  }
+
   async sync(app: string, options: { revision?: string } = {}): Promise<void> {
     await this.call("POST", `${appPath(app)}/sync`, {
       what: `sync ${app}`,

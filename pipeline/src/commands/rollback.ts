@@ -199,6 +199,7 @@ function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string)
         ? { deploymentId: o.restored.deploymentId, state: o.restored.state, sha: o.restored.sha }
         : null,
       ...(o.restoredError ? { restoredError: o.restoredError } : {}),
+      ...(o.refresh ? { refresh: o.refresh } : {}),
       ...(o.status === "planned" ? { title: o.text?.title, body: o.text?.body } : {}),
       ...(p ? { error: { message: p.message, hint: p.hint, exitCode: p.code } } : {}),
     });
@@ -241,6 +242,7 @@ function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string)
     );
   } else if (pr)
     ctx.print(`review needed: rollback.autoMerge is ${o.autoMerge.setting} for ${o.environment}`);
+  if (o.refresh) ctx.print(`Argo CD refresh: ${o.refresh}`);
   if (o.restored)
     ctx.print(
       `restored deployment ${o.restored.deploymentId}: ${o.restored.state} (${o.restored.description})`,

@@ -81,6 +81,8 @@ export interface RollbackOutcome {
   readonly restored?: RecordOutcome;
   /** recording the restored deployment failed (the merge stands) */
   readonly restoredError?: string;
+  /** after the merge: Argo CD asked to re-read Git now ("requested"), or why it could not be */
+  readonly refresh?: string;
   readonly text?: PullRequestText;
 }
 
@@ -368,6 +370,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
   const autoMerge: RollbackOutcome["autoMerge"] = { wanted, setting };
   let restored: RecordOutcome | undefined;
   let restoredError: string | undefined;
+  let refresh: string | undefined;
   const pr = published.pullRequest;
   if (wanted && pr) {
     request.progress?.(`merging #${pr.number}`);
@@ -382,6 +385,16 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
       ...(merge.sha ? { sha: merge.sha } : {}),
       ...(merge.message ? { message: merge.message } : {}),
     });
+    if (merge.merged && merge.sha && argocd && abort.status !== "failed") {
+      // a refresh (not a sync: a sync can apply a cached older revision) so Argo CD picks the
+      // merge up now instead of after its polling interval
+      try {
+        await argocd.refresh(env.argocdApplication);
+        refresh = "requested";
+      } catch (e) {
+        refresh = `not requested: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
     if (merge.merged && merge.sha) {
       request.progress?.(`recording the restored deployment of ${env.name}`);
       try {
@@ -422,6 +435,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
     autoMerge,
     ...(restored ? { restored } : {}),
     ...(restoredError ? { restoredError } : {}),
+    ...(refresh ? { refresh } : {}),
     text: textFor(published.superseded),
   };
 }

@@ -36,7 +36,7 @@ export function createOctokit(settings: GitHubSettings): GitHubClient {
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     retry: {
       // 4xx answers other than rate limits are final: retrying a 422 never helps
-      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
+      doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 451],
       retries,
       retryAfterBaseValue: settings.retryDelayMs ?? 1000,
     },
