@@ -318,7 +318,7 @@ describe("faults", () => {
 });
 
 describe("release on GitHub", () => {
-  const ref = `us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator:1.3.0@${"sha256:" + "a".repeat(64)}`;
+  const ref = `us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator:1.3.0@${`sha256:${"a".repeat(64)}`}`;
 
   it("writes dev directly (write: commit) with one commit on main", async () => {
     const main = gh.branch("main") as string;
