@@ -32,7 +32,13 @@ describe("ngx-release plan", () => {
     const r = await runCli(["--json", "plan", "--repo", CHAIN]);
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout);
-    expect(Object.keys(plan.sections)).toEqual(["validation", "images", "promotions", "canary", "pull-requests"]);
+    expect(Object.keys(plan.sections)).toEqual([
+      "validation",
+      "images",
+      "promotions",
+      "canary",
+      "pull-requests",
+    ]);
     expect(plan.sections.validation.data.ok).toBe(true);
     expect(plan.sections.promotions.data[1]).toEqual({
       from: "staging",
