@@ -343,4 +343,33 @@ describe("comparative templates on a real Prometheus", () => {
     expect(human.stdout).toMatch(/→ pass/);
     expect(human.stdout).toContain("smallest regression this sample could detect (80% power): 5xx");
   });
+
+  it("analyze --explain with a query Prometheus rejects: Error verdict, counts unavailable, no crash", async () => {
+    const r = await runCli(
+      [
+        "analyze",
+        "production",
+        "--canary-hash",
+        WORSE,
+        "--stable-hash",
+        STABLE,
+        "--arg",
+        "window=ten-seconds",
+        "--explain",
+        "--json",
+      ],
+      { cwd: repo.root, env: { PROMETHEUS_URL: prom.url } },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as {
+      verdict: string;
+      explanations: { metric: string; unavailable?: string }[];
+    };
+    expect(doc.verdict).toBe("Error");
+    expect(doc.explanations.map((e) => e.metric).sort()).toEqual([
+      "error-rate-vs-stable",
+      "latency-vs-stable-p95",
+    ]);
+    for (const e of doc.explanations) expect(e.unavailable).toMatch(/query rejected \(HTTP 400, bad_data\)/);
+  });
 });

@@ -1,6 +1,11 @@
 import type { Command } from "commander";
 import { createPrometheus } from "../adapters/prometheus.js";
-import { type Explanation, explainComparisons, formatExplanation } from "../analysis/explain.js";
+import {
+  type Explanation,
+  explainComparisons,
+  formatExplanation,
+  type Unexplained,
+} from "../analysis/explain.js";
 import { type MetricPlan, overallVerdict, planAnalysis, runAnalysis } from "../analysis/run.js";
 import { loadTemplates, rollouts } from "../analysis/templates.js";
 import { environmentByName, loadRepo } from "../config/load.js";
@@ -151,7 +156,7 @@ Example:
         time: at,
         onMetric: (p) => bar.update(`querying ${p.rollout} ${p.template}/${p.metric} …`),
       });
-      let explanations: Explanation[] | undefined;
+      let explanations: (Explanation | Unexplained)[] | undefined;
       if (opts.explain) {
         bar.update("reading the counts behind the comparative metrics …");
         explanations = await explainComparisons(prometheus, plans, at);
