@@ -12,6 +12,19 @@ export function register(program: Command): void {
     .option("--base <git-ref>", "revision to compare against", "HEAD")
     .option("--head <git-ref>", "compare against this revision instead of the working tree")
     .option("--summary", "list changed resources only, without the patches")
+    .addHelpText(
+      "after",
+      `
+Both sides are rendered with real kustomize; resources are matched by kind and name, and
+image changes are listed per container. A difference is not a failure.
+Exit codes: 0 shown (with or without changes) · 2 unknown environment or revision, or an overlay
+that does not build.
+
+Examples:
+  ngx-release diff production                      # uncommitted edits against HEAD
+  ngx-release diff staging --base origin/main --summary
+  ngx-release diff production --base v1.4.1 --head v1.4.2 --json`,
+    )
     .action(
       async (envName: string, opts: { base: string; head?: string; summary?: boolean }, cmd: Command) => {
         const ctx = contextFrom(cmd);

@@ -44,7 +44,12 @@ Gates (configured per environment in environments/promotion.yaml, about the prev
 A gate that cannot be evaluated (Argo CD or Prometheus unreachable or not configured) is closed.
 Exit codes: 0 all open · 1 any closed · 2 bad input.
 
-Environment: ARGOCD_SERVER, ARGOCD_AUTH_TOKEN, PROMETHEUS_URL, GITHUB_TOKEN (ledger on GitHub).`,
+Environment: ARGOCD_SERVER, ARGOCD_AUTH_TOKEN, PROMETHEUS_URL, GITHUB_TOKEN (ledger on GitHub).
+
+Examples:
+  ngx-release gate staging
+  ngx-release gate production --json
+  ngx-release gate production --report --dry-run`,
     )
     .action(
       async (envName: string, opts: { report?: boolean; sha?: string; dryRun?: boolean }, cmd: Command) => {

@@ -42,7 +42,14 @@ Ledger: GitHub Deployments with GITHUB_TOKEN, else .git/ngx-ledger.json. Commit 
 the local clone, and from GitHub for commits a shallow clone lacks (when GITHUB_TOKEN is set).
 --export writes custom.googleapis.com/ngx/delivery/* gauges (label environment) at the window end
 aligned to the hour; rerunning within the hour writes nothing new. NGX_MONITORING_ENDPOINT=host:port
-talks plaintext gRPC to an emulator.`,
+talks plaintext gRPC to an emulator.
+Exit codes: 0 shown (or exported) · 2 bad input (window, time, environment; --dry-run without
+--export) · 3 GitHub or Cloud Monitoring failed.
+
+Examples:
+  ngx-release metrics
+  ngx-release metrics --env staging --since 4w --json
+  GOOGLE_CLOUD_PROJECT=ngx-agents ngx-release metrics --since 1d --export --dry-run`,
     )
     .action(async (opts: Options, cmd: Command) => {
       const ctx = contextFrom(cmd);

@@ -12,7 +12,15 @@ export function register(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nExit codes: 0 all sections ok, 1 validation findings (or another section said no), 2 bad repository or configuration.",
+      `
+Sections: validation of every environment, images per environment, what the next promotions would
+change, canary steps per environment, and the open pull requests of the release chain (GitHub with
+GITHUB_TOKEN, else the local checkout; a forge that cannot be reached is reported, not a failure).
+Exit codes: 0 all sections ok, 1 validation findings (or another section said no), 2 bad repository or configuration.
+
+Examples:
+  ngx-release plan
+  ngx-release plan --json | jq '.sections'`,
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = contextFrom(cmd);

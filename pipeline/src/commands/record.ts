@@ -24,7 +24,13 @@ export function register(program: Command): void {
 The deployment is the overlay's images at the commit; its state comes from Argo CD:
 Synced and Healthy at that commit → success (earlier successful deployments become inactive);
 Degraded or a failed sync there → failure; anything else → in_progress. Rerunning adds nothing
-unless the state changed. Ledger: GitHub Deployments with GITHUB_TOKEN, else .git/ngx-ledger.json.`,
+unless the state changed. Ledger: GitHub Deployments with GITHUB_TOKEN, else .git/ngx-ledger.json.
+Exit codes: 0 recorded (or unchanged) · 2 bad input (unknown environment or commit) · 3 Argo CD or
+GitHub failed.
+
+Examples:
+  ngx-release record staging
+  ngx-release record production --ref "$GITHUB_SHA" --dry-run --json`,
     )
     .action(async (envName: string, opts: { ref?: string; dryRun?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);

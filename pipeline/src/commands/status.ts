@@ -19,7 +19,14 @@ export function register(program: Command): void {
       "after",
       `
 Works without Argo CD (ARGOCD_SERVER unset: Git and the ledger only). Exit codes: 0 shown ·
-2 bad input · 3 Argo CD is configured but could not be read (the rest is still shown).`,
+2 bad input · 3 Argo CD is configured but could not be read (the rest is still shown).
+
+Environment: ARGOCD_SERVER, ARGOCD_AUTH_TOKEN (live state); GITHUB_TOKEN, GITHUB_REPOSITORY
+(ledger and pull requests on GitHub, else .git/ngx-ledger.json and local branches).
+
+Examples:
+  ngx-release status
+  ngx-release status production --json`,
     )
     .action(async (envName: string | undefined, _opts: unknown, cmd: Command) => {
       const ctx = contextFrom(cmd);

@@ -25,7 +25,14 @@ export function register(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nExit codes: 0 every object passed, 1 findings (listed), 2 bad input or configuration.\nRules and fixes: docs/validation.md",
+      `
+Exit codes: 0 every object passed, 1 findings (listed), 2 bad input or configuration.
+Rules and fixes: docs/validation.md
+
+Examples:
+  ngx-release validate
+  ngx-release validate staging production --json
+  ngx-release validate dev --allow-kind example.com/v1/Widget`,
     )
     .action(async (envNames: string[], opts: { allowKind: string[] }, cmd: Command) => {
       const ctx = contextFrom(cmd);
