@@ -260,7 +260,14 @@ describe("analysis templates in rollouts/", () => {
     }
   }
 
-  it.skipIf(templates.length === 0)("use only catalogued metrics and labels", () => {
+  it("use only catalogued metrics and labels", () => {
+    // the canary's templates exist (rollouts/analysis): finding none means this walk is broken
+    expect(templates.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ngx-error-rate\//),
+        expect.stringMatching(/^ngx-latency-p95\//),
+      ]),
+    );
     const problems = templates.flatMap((t) =>
       checkAgainstCatalogue(catalogue, substituteTemplateArgs(t.query)).map(
         (p) => `${t.file} ${t.name}: ${p}`,
