@@ -58,6 +58,13 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
 // Run when executed (bundled to dist/cli.js), not when imported by tests.
 const invoked = process.argv[1] ?? "";
 if (/(?:^|[/\\])(?:cli\.(?:js|ts)|ngx-release)$/.test(invoked)) {
+  // `ngx-release plan | head`: the reader went away; stop quietly like other Unix tools
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   main().then((code) => {
     process.exitCode = code;
   });
