@@ -13,6 +13,7 @@ export const gateNames = [
   "not-rejected",
   "backup-fresh",
   "freeze",
+  "google-signals",
 ] as const;
 export type GateName = (typeof gateNames)[number];
 
@@ -24,6 +25,40 @@ const freezeWindow = z.strictObject({
   timezone: z.string().default("UTC"),
   reason: z.string().default("change freeze"),
 });
+
+/** a Google Cloud project id: 6-30 lower-case letters, digits and hyphens, starting with a letter */
+const googleCloudProject = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+    "a Google Cloud project id (6-30 lower-case letters, digits and hyphens, starting with a letter)",
+  );
+
+/**
+ * Limits of the google-signals gate (gates/google-signals.ts), set on the environment promoted INTO and
+ * about the environment before it; every field has its default here and nowhere else.
+ */
+export const googleSignalsSchema = z.strictObject({
+  /** how far back Cloud Monitoring is read */
+  window: duration.default("30m"),
+  /** Vertex AI online prediction errors ÷ predictions must not exceed this (0.02 = 2 %) */
+  maxVertexAiErrorRate: z.number().min(0).max(1).default(0.02),
+  /** fewer predictions than this in the window is not enough evidence: closed (0 accepts no traffic) */
+  minVertexAiPredictions: z.number().int().min(0).default(1),
+  /** only this Vertex AI endpoint (resource label endpoint_id); default: every endpoint of the project */
+  vertexAiEndpoint: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/i, "a Vertex AI endpoint id (letters, digits, dashes)")
+    .optional(),
+  /** the Cloud SQL instance name (Cloud Monitoring database_id = "<project>:<instance>") */
+  cloudSqlInstance: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, "a Cloud SQL instance name (lower-case letters, digits, dashes)")
+    .default("ngx-agents"),
+  /** share of cloudsql.googleapis.com/database/up samples that must be up in the window (1 = all) */
+  minCloudSqlUptime: z.number().min(0).max(1).default(1),
+});
+export type GoogleSignalsConfig = z.infer<typeof googleSignalsSchema>;
 
 const environment = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
@@ -40,6 +75,10 @@ const environment = z.strictObject({
   /** how long the previous environment must have been healthy before promoting into this one */
   soak: duration.default("0m"),
   freezeWindows: z.array(freezeWindow).default([]),
+  /** the Google Cloud project this environment runs in (Cloud Monitoring; else GOOGLE_CLOUD_PROJECT) */
+  googleCloudProject: googleCloudProject.optional(),
+  /** limits of the google-signals gate for promoting into this environment (defaults when absent) */
+  googleSignals: googleSignalsSchema.optional(),
   rollback: z
     .strictObject({
       /** merge the rollback PR automatically: never, always, or only when a failed analysis triggered it */

@@ -6,6 +6,7 @@ import { isNgxError } from "../errors.js";
 import { analysis } from "./analysis.js";
 import { backupFresh } from "./backup-fresh.js";
 import { freeze } from "./freeze.js";
+import { googleSignals } from "./google-signals.js";
 import { notRejected } from "./not-rejected.js";
 import { rolloutComplete } from "./rollout-complete.js";
 import { soak } from "./soak.js";
@@ -22,6 +23,7 @@ export const gates: Record<GateName, Gate> = {
   "not-rejected": notRejected,
   "backup-fresh": backupFresh,
   freeze,
+  "google-signals": googleSignals,
 };
 
 export interface GateReport {

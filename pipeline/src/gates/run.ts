@@ -1,5 +1,5 @@
-// Builds the gate inputs from the process environment (Argo CD, ledger, Prometheus) and evaluates the
-// gates of promoting into `target`. Used by `gate`, `status` and `promote`.
+// Builds the gate inputs from the process environment (Argo CD, ledger, Prometheus, Cloud Monitoring)
+// and evaluates the gates of promoting into `target`. Used by `gate`, `status` and `promote`.
 import { argoCdFromEnv } from "../adapters/argocd.js";
 import { environmentByName, previousEnvironment, type Repo } from "../config/load.js";
 import { InputError } from "../errors.js";
@@ -7,7 +7,7 @@ import { gitReader, headCommit } from "../ledger/git.js";
 import { openLedger } from "../ledger/open.js";
 import type { Ledger } from "../ledger/types.js";
 import { evaluateGates, type GateReport } from "./index.js";
-import { analysisRunner, backupChecker } from "./runners.js";
+import { analysisRunner, backupChecker, cloudMonitoringOpener } from "./runners.js";
 
 /** "now" for gates: NGX_NOW (ISO-8601, for rehearsals and tests) or the clock */
 export function nowFrom(env: NodeJS.ProcessEnv): Date {
@@ -47,6 +47,10 @@ export async function gateReportFor(
     ...(argocd ? { argocd } : {}),
     analysis: analysisRunner(repo, env.PROMETHEUS_URL),
     backup: backupChecker(argocd, now),
+    cloudMonitoring: cloudMonitoringOpener(env),
+    ...(env.GOOGLE_CLOUD_PROJECT?.trim()
+      ? { defaultGoogleCloudProject: env.GOOGLE_CLOUD_PROJECT.trim() }
+      : {}),
     now,
   });
 }

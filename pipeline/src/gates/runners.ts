@@ -2,7 +2,7 @@
 // lazily: `gate` without those gates configured never loads them).
 import type { ArgoCd } from "../adapters/argocd-types.js";
 import type { Repo } from "../config/load.js";
-import { type AnalysisRunner, type BackupChecker, NotConfigured } from "./types.js";
+import { type AnalysisRunner, type BackupChecker, type MonitoringOpener, NotConfigured } from "./types.js";
 
 export function analysisRunner(repo: Repo, prometheusUrl: string | undefined): AnalysisRunner {
   return async (env, hashes) => {
@@ -69,5 +69,15 @@ export function backupChecker(argocd: ArgoCd | undefined, now: Date): BackupChec
     if (!argocd) throw new NotConfigured("backup status unknown: Argo CD not configured (set ARGOCD_SERVER)");
     const { backupFreshness } = await import("../backup/freshness.js");
     return backupFreshness(argocd, env, { now });
+  };
+}
+
+/** Cloud Monitoring for the google-signals gate (NGX_MONITORING_ENDPOINT, NGX_MONITORING_TIMEOUT_MS apply). */
+export function cloudMonitoringOpener(env: NodeJS.ProcessEnv): MonitoringOpener {
+  return async (projectId) => {
+    const { cloudMonitoringSource, monitoringSettingsFromEnv } = await import(
+      "../adapters/cloud-monitoring.js"
+    );
+    return cloudMonitoringSource(monitoringSettingsFromEnv({ ...env, GOOGLE_CLOUD_PROJECT: projectId }));
   };
 }

@@ -6,6 +6,7 @@ import type { Repo } from "../config/load.js";
 import type { EnvironmentConfig, GateName } from "../config/schema.js";
 import type { GitReader } from "../ledger/git.js";
 import type { DeploymentRecord, Ledger } from "../ledger/types.js";
+import type { MetricsSource } from "../metrics/source.js";
 import type { ImageEntry } from "../promotion/images.js";
 
 export interface GateResult {
@@ -27,6 +28,9 @@ export type BackupChecker = (
   env: EnvironmentConfig,
 ) => Promise<{ satisfiesRpo: boolean; summary: string; lastSuccessAt?: string; age?: string }>;
 
+/** Opens Cloud Monitoring for a project, behind MetricsSource (google-signals); the caller closes it. */
+export type MonitoringOpener = (projectId: string) => Promise<MetricsSource & { close(): Promise<void> }>;
+
 export interface GateInputs {
   readonly repo: Repo;
   /** the environment being promoted into */
@@ -41,6 +45,10 @@ export interface GateInputs {
   readonly argocd?: ArgoCd;
   readonly analysis?: AnalysisRunner;
   readonly backup?: BackupChecker;
+  /** Cloud Monitoring (google-signals gate) */
+  readonly cloudMonitoring?: MonitoringOpener;
+  /** the project of an environment without googleCloudProject (GOOGLE_CLOUD_PROJECT) */
+  readonly defaultGoogleCloudProject?: string;
   readonly now: Date;
 }
 

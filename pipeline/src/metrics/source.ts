@@ -111,3 +111,70 @@ export async function checkVertexAiPredictionErrors(
     detail: `Vertex AI prediction errors ${e}/${n} = ${(rate * 100).toFixed(2)}% (${verdict === "fail" ? "above" : "within"} ${(max * 100).toFixed(2)}%)`,
   };
 }
+
+/** Cloud SQL health (Cloud Monitoring): database/up is a GAUGE INT64, 1 up and 0 down, sampled every 60 s. */
+export const CLOUD_SQL = {
+  up: "cloudsql.googleapis.com/database/up",
+  resourceType: "cloudsql_database",
+} as const;
+
+/** Cloud Monitoring's database_id label of a Cloud SQL instance: "<project>:<instance>" */
+export const cloudSqlDatabaseId = (project: string, instance: string) => `${project}:${instance}`;
+
+export interface CloudSqlUpCheck {
+  readonly databaseId: string;
+  /** samples in the window, and how many of them said up */
+  readonly samples: number;
+  readonly up: number;
+  /** up ÷ samples; undefined without samples */
+  readonly uptime?: number;
+  readonly minUptime: number;
+  readonly verdict: "pass" | "fail" | "inconclusive";
+  readonly detail: string;
+}
+
+/**
+ * Share of a Cloud SQL instance's database/up samples that were up over a window: fails below
+ * `minUptime` (1 = every sample up), inconclusive without samples (no such instance, or no data yet).
+ */
+export async function checkCloudSqlUp(
+  source: MetricsSource,
+  options: { project: string; instance: string; windowMs: number; end?: Date; minUptime: number },
+): Promise<CloudSqlUpCheck> {
+  const databaseId = cloudSqlDatabaseId(options.project, options.instance);
+  // points are 0 or 1, so their sum counts the samples that said up
+  const r = await source.scalar({
+    query: `metric.type = "${CLOUD_SQL.up}" AND resource.type = "${CLOUD_SQL.resourceType}" AND resource.labels.database_id = "${databaseId}"`,
+    windowMs: options.windowMs,
+    ...(options.end ? { end: options.end } : {}),
+    reduce: "sum",
+  });
+  const samples = r.points;
+  const up = r.value ?? 0;
+  const min = options.minUptime;
+  if (samples === 0) {
+    return {
+      databaseId,
+      samples,
+      up,
+      minUptime: min,
+      verdict: "inconclusive",
+      detail: `no Cloud SQL database/up samples for ${databaseId} (${source.name})`,
+    };
+  }
+  const uptime = up / samples;
+  const verdict = uptime >= min ? "pass" : "fail";
+  const pct = (x: number) => `${(x * 100).toFixed(x === 1 ? 0 : 1)}%`;
+  return {
+    databaseId,
+    samples,
+    up,
+    uptime,
+    minUptime: min,
+    verdict,
+    detail:
+      verdict === "pass"
+        ? `Cloud SQL ${databaseId} up ${up}/${samples} samples`
+        : `Cloud SQL ${databaseId} down in ${samples - up} of ${samples} samples (up ${pct(uptime)}, below ${pct(min)})`,
+  };
+}
