@@ -1,10 +1,10 @@
 // A small repository for backup command tests: promotion.yaml, a base, the database-backup Component
 // and overlays (dev without backups, staging and production with them, and "qa" whose config names a
 // CronJob its overlay does not render), committed on main in a real git repository.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { git, initRepo } from "../helpers/git.js";
 
 export const PRODUCTION_PATCH = `# Production database backups: daily at 02:00 (RPO 24h, see docs/disaster-recovery.md).
 apiVersion: batch/v1
@@ -86,29 +86,11 @@ spec:
   "environments/production/backup-schedule.patch.yaml": PRODUCTION_PATCH,
 };
 
-export function git(root: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd: root,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "test",
-      GIT_AUTHOR_EMAIL: "test@example.com",
-      GIT_COMMITTER_NAME: "test",
-      GIT_COMMITTER_EMAIL: "test@example.com",
-    },
-  }).trim();
-}
+export { git };
 
 /** a committed fixture repository; returns its root */
 export function backupRepo(): string {
   const root = mkdtempSync(join(tmpdir(), "ngx-backup-repo-"));
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  git(root, "init", "-q", "-b", "main");
-  git(root, "add", ".");
-  git(root, "commit", "-q", "-m", "fixture");
+  initRepo(root, files);
   return root;
 }

@@ -1,6 +1,5 @@
 // The analysis gate on a copy of the real repository (real kustomize render, the real analysis
 // templates), with live pod-template hashes from the Argo CD fake and a Prometheus HTTP API fake.
-import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -11,6 +10,7 @@ import { gateReportFor } from "../../pipeline/src/gates/run.js";
 import { LocalLedger } from "../../pipeline/src/ledger/local.js";
 import { FakeArgoCd, rollout } from "../helpers/fake-argocd.js";
 import { FakeServer } from "../helpers/fake-server.js";
+import { commitFiles, git } from "../helpers/git.js";
 
 const MAIN = resolve(import.meta.dirname, "../..");
 const SERVICES = ["api-gateway", "orchestrator", "agent-services", "a2a-server", "vertex-ai-client"];
@@ -25,22 +25,8 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "ngx-analysis-gate-"));
   for (const dir of ["environments", "rollouts"])
     cpSync(join(MAIN, dir), join(root, dir), { recursive: true });
-  const git = (...a: string[]) =>
-    execFileSync("git", a, {
-      cwd: root,
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: "t",
-        GIT_AUTHOR_EMAIL: "t@e",
-        GIT_COMMITTER_NAME: "t",
-        GIT_COMMITTER_EMAIL: "t@e",
-      },
-    }).trim();
-  git("init", "-q", "-b", "main");
-  git("add", "-A");
-  git("commit", "-q", "-m", "copy");
-  head = git("rev-parse", "HEAD");
+  git(root, "init", "-q", "-b", "main");
+  head = commitFiles(root, {}, "copy");
   argo = await FakeArgoCd.start();
   argo.withApp("ngx-agents-dev", { revision: head });
   for (const s of SERVICES)

@@ -1,11 +1,11 @@
 // A small GitOps repository for gate, status and record tests: promotion.yaml, a base and three
 // overlays with images: blocks, committed in a real git repository with a known history:
 //   c1 dev at V1 → c2 dev at V2 (the version being promoted) → c3 an unrelated change (descendant).
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { ImageEntry } from "../../pipeline/src/promotion/images.js";
+import { commitFiles, git } from "../helpers/git.js";
 
 const REG = "us-central1-docker.pkg.dev/ngx-agents/ngx";
 export const digest = (c: string) => `sha256:${c.repeat(64).slice(0, 64)}`;
@@ -66,31 +66,8 @@ export interface GateRepo {
 
 export function gateRepo(promotionYaml = PROMOTION_YAML): GateRepo {
   const root = mkdtempSync(join(tmpdir(), "ngx-gates-"));
-  const git = (...args: string[]) =>
-    execFileSync("git", args, {
-      cwd: root,
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: "t",
-        GIT_AUTHOR_EMAIL: "t@example.com",
-        GIT_COMMITTER_NAME: "t",
-        GIT_COMMITTER_EMAIL: "t@example.com",
-      },
-    }).trim();
-  const write = (files: Record<string, string>) => {
-    for (const [path, content] of Object.entries(files)) {
-      mkdirSync(dirname(join(root, path)), { recursive: true });
-      writeFileSync(join(root, path), content);
-    }
-  };
-  const commit = (files: Record<string, string>, message: string) => {
-    write(files);
-    git("add", "-A");
-    git("commit", "-q", "-m", message);
-    return git("rev-parse", "HEAD");
-  };
-  git("init", "-q", "-b", "main");
+  const commit = (files: Record<string, string>, message: string) => commitFiles(root, files, message);
+  git(root, "init", "-q", "-b", "main");
   const c1 = commit(
     {
       "environments/promotion.yaml": promotionYaml,

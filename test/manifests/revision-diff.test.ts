@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { initRepo } from "../helpers/git.js";
 
 const deployment = `apiVersion: apps/v1
 kind: Deployment
@@ -23,33 +23,23 @@ function overlay(tag: string): string {
 }
 
 let root: string;
-const git = (...args: string[]) =>
-  execFileSync("git", args, {
-    cwd: root,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@e",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@e",
-    },
-  });
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), "ngx-diff-"));
-  for (const d of ["environments/base", "environments/dev"]) mkdirSync(join(root, d), { recursive: true });
-  writeFileSync(
-    join(root, "environments/promotion.yaml"),
-    "argocdUrl: https://argocd.example.com\nenvironments:\n  - { name: dev, argocdApplication: app-dev, namespace: ngx }\n",
+  initRepo(
+    root,
+    {
+      "environments/promotion.yaml":
+        "argocdUrl: https://argocd.example.com\nenvironments:\n  - { name: dev, argocdApplication: app-dev, namespace: ngx }\n",
+      "environments/base/kustomization.yaml": "resources: [deployment.yaml]\n",
+      "environments/base/deployment.yaml": deployment,
+      "environments/dev/kustomization.yaml": overlay("1.0.0"),
+    },
+    "init",
   );
-  writeFileSync(join(root, "environments/base/kustomization.yaml"), "resources: [deployment.yaml]\n");
-  writeFileSync(join(root, "environments/base/deployment.yaml"), deployment);
-  writeFileSync(join(root, "environments/dev/kustomization.yaml"), overlay("1.0.0"));
-  git("init", "-q", "-b", "main");
-  git("add", "-A");
-  git("commit", "-qm", "init");
   writeFileSync(join(root, "environments/dev/kustomization.yaml"), overlay("1.1.0"));
 });
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("ngx-release diff", () => {
   it("shows the rendered change of the working tree against a revision, by resource, with the image change", async () => {

@@ -4,11 +4,11 @@
 //   c1  direct commit, authored 2026-11-01T11:00Z
 //   M   merge of a promotion branch whose first commit p1 was authored 2026-11-08T12:00Z
 //       (p2 at 13:00, the merge at 13:30)
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { DeploymentState } from "../../pipeline/src/ledger/types.js";
+import { commitFiles, git, gitAt } from "../helpers/git.js";
 
 const PROMOTION_YAML = `argocdUrl: https://argocd.example.com
 repository: ngx-agents/ngx-agents-delivery
@@ -48,32 +48,9 @@ export interface StoredDeployment {
 
 export function metricsRepo(): MetricsRepo {
   const root = mkdtempSync(join(tmpdir(), "ngx-metrics-"));
-  const git = (args: string[], date?: string) =>
-    execFileSync("git", args, {
-      cwd: root,
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: "t",
-        GIT_AUTHOR_EMAIL: "t@example.com",
-        GIT_COMMITTER_NAME: "t",
-        GIT_COMMITTER_EMAIL: "t@example.com",
-        ...(date ? { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } : {}),
-      },
-    }).trim();
-  const write = (files: Record<string, string>) => {
-    for (const [path, content] of Object.entries(files)) {
-      mkdirSync(dirname(join(root, path)), { recursive: true });
-      writeFileSync(join(root, path), content);
-    }
-  };
-  const commit = (files: Record<string, string>, message: string, date: string) => {
-    write(files);
-    git(["add", "-A"]);
-    git(["commit", "-q", "-m", message], date);
-    return git(["rev-parse", "HEAD"]);
-  };
-  git(["init", "-q", "-b", "main"]);
+  const commit = (files: Record<string, string>, message: string, date: string) =>
+    commitFiles(root, files, message, date);
+  git(root, "init", "-q", "-b", "main");
   const c1 = commit(
     {
       "environments/promotion.yaml": PROMOTION_YAML,
@@ -85,16 +62,22 @@ export function metricsRepo(): MetricsRepo {
     "c1",
     "2026-11-01T11:00:00Z",
   );
-  git(["checkout", "-q", "-b", "promote/production"]);
+  git(root, "checkout", "-q", "-b", "promote/production");
   const p1 = commit({ "a.txt": "1\n" }, "p1", "2026-11-08T12:00:00Z");
   commit({ "a.txt": "2\n" }, "p2", "2026-11-08T13:00:00Z");
-  git(["checkout", "-q", "main"]);
+  git(root, "checkout", "-q", "main");
   commit({ "b.txt": "main moved\n" }, "main moved", "2026-11-08T12:30:00Z");
-  git(
-    ["merge", "-q", "--no-ff", "-m", "Merge promote/production", "promote/production"],
+  gitAt(
+    root,
     "2026-11-08T13:30:00Z",
+    "merge",
+    "-q",
+    "--no-ff",
+    "-m",
+    "Merge promote/production",
+    "promote/production",
   );
-  const merge = git(["rev-parse", "HEAD"]);
+  const merge = git(root, "rev-parse", "HEAD");
   return {
     root,
     c1,

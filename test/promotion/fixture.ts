@@ -1,9 +1,9 @@
 // Builders for a small delivery repository (config, base, three overlays with commented images:
 // blocks) as files, as a real local git repository, or seeded into the GitHub fake.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { git, initRepo, writeFiles } from "../helpers/git.js";
 
 export const REGISTRY = "us-central1-docker.pkg.dev/ngx-agents/ngx";
 export const DEFAULT_COMPONENTS = ["api-gateway", "orchestrator"];
@@ -135,32 +135,12 @@ export function fixtureFiles(o: FixtureOptions = {}): Record<string, string> {
   return files;
 }
 
-export function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-}
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "test",
-  GIT_AUTHOR_EMAIL: "test@example.test",
-  GIT_COMMITTER_NAME: "test",
-  GIT_COMMITTER_EMAIL: "test@example.test",
-};
-
-export function git(dir: string, ...args: string[]): string {
-  return execFileSync("git", args, { cwd: dir, env: GIT_ENV, encoding: "utf8" }).trim();
-}
+export { git, writeFiles };
 
 /** A real git repository on branch main holding the fixture, one commit. */
 export function gitRepo(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "ngx-promo-"));
-  git(dir, "init", "-q", "-b", "main");
-  writeFiles(dir, files);
-  git(dir, "add", "-A");
-  git(dir, "commit", "-q", "-m", "fixture");
+  initRepo(dir, files);
   return dir;
 }
 

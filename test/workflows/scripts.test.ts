@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { commitFiles, git, initRepo, writeFiles } from "../helpers/git.js";
 import { readWorkflows, type Step } from "./workflow-checks.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -115,54 +116,28 @@ function run(
   };
 }
 
-function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.com",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.com",
-    },
-  });
-  if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-function write(dir: string, files: Record<string, string>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-}
-
 const overlay = (digest: string, extra = "") =>
   `resources:\n  - ../base\nnamespace: ngx-agents\n${extra}images:\n  - name: ngx/orchestrator\n    newName: us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator\n    digest: sha256:${digest.repeat(64)}\npatches:\n  - path: resources.patch.yaml\n`;
 
 describe("promote.yaml: which environments a push changed", () => {
   const script = step("promote.yaml", "changes", (s) => s.id === "changed");
   const repo = fresh("repo");
-  git(repo, "init", "-q", "-b", "main");
-  write(repo, {
-    "environments/promotion.yaml": "environments: []\n",
-    "environments/base/orchestrator/rollout.yaml": "a: 1\n",
-    "environments/dev/kustomization.yaml": "a: 1\n",
-    "environments/staging/kustomization.yaml": "a: 1\n",
-    "environments/production/kustomization.yaml": "a: 1\n",
-    "README.md": "x\n",
-  });
-  git(repo, "add", "-A");
-  git(repo, "commit", "-q", "-m", "one");
-  const first = git(repo, "rev-parse", "HEAD");
+  const first = initRepo(
+    repo,
+    {
+      "environments/promotion.yaml": "environments: []\n",
+      "environments/base/orchestrator/rollout.yaml": "a: 1\n",
+      "environments/dev/kustomization.yaml": "a: 1\n",
+      "environments/staging/kustomization.yaml": "a: 1\n",
+      "environments/production/kustomization.yaml": "a: 1\n",
+      "README.md": "x\n",
+    },
+    "one",
+  );
 
   const commit = (files: Record<string, string>): [string, string] => {
     const before = git(repo, "rev-parse", "HEAD");
-    write(repo, files);
-    git(repo, "add", "-A");
-    git(repo, "commit", "-q", "-m", "change");
-    return [before, git(repo, "rev-parse", "HEAD")];
+    return [before, commitFiles(repo, files, "change")];
   };
   const changed = (event: string, before: string, sha: string) =>
     run(script, repo, { EVENT: event, BEFORE: before, GITHUB_SHA: sha });
@@ -201,7 +176,7 @@ describe("promote.yaml: is there anything to promote into production?", () => {
   const repoWith = (staging: string, production: string, maxAge = "12h") => {
     const dir = fresh("pending");
     symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-    write(dir, {
+    writeFiles(dir, {
       "environments/promotion.yaml": `environments:\n  - name: dev\n  - name: staging\n  - name: production\n    backup:\n      cronJob: db-backup\n      maxAgeBeforeRelease: ${maxAge}\n`,
       "environments/staging/kustomization.yaml": staging,
       "environments/production/kustomization.yaml": production,
@@ -360,7 +335,7 @@ describe("ci.yaml: one rendered-diff comment, updated, never duplicated", () => 
   const script = step("ci.yaml", "rendered-diff-comment", (s) => typeof s.run === "string");
   const marker = "<!-- ngx-release:rendered-diff -->";
   const workdir = fresh("comment");
-  write(workdir, { "rendered-diff/comment.md": `${marker}\n### Rendered diff per environment\n` });
+  writeFiles(workdir, { "rendered-diff/comment.md": `${marker}\n### Rendered diff per environment\n` });
   const env = { GH_TOKEN: "t", REPO: "ngx/delivery", PR: "7", CHANGED: "true" };
   const list = "GET repos/ngx/delivery/issues/7/comments";
 
@@ -443,7 +418,7 @@ describe("backup.yaml: one RPO issue per environment", () => {
   const open = step("backup.yaml", "freshness", (s) => s.name === "Open or update the RPO issue");
   const close = step("backup.yaml", "freshness", (s) => s.name === "Close the RPO issue when fresh again");
   const workdir = fresh("backup");
-  write(workdir, {
+  writeFiles(workdir, {
     "status.json": JSON.stringify({
       env: "production",
       rpo: "24h",
@@ -535,7 +510,7 @@ describe("rollback.yaml and release.yaml: what reaches ngx-release", () => {
       environment: "production",
       rollout: "orchestrator",
     };
-    write(dir, {
+    writeFiles(dir, {
       "event.json": JSON.stringify({
         action: "rollout-aborted",
         branch: "main",
