@@ -39,10 +39,27 @@ export function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface StartOptions {
+  /** fills the TSDB folder before Prometheus starts (e.g. `promtool tsdb create-blocks-from …`) */
+  readonly prepare?: (dataDir: string) => Promise<void>;
+  /** further command-line flags */
+  readonly flags?: readonly string[];
+}
+
 export async function startPrometheus(
   scrapeConfigs: readonly Record<string, unknown>[],
+  options: StartOptions = {},
 ): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), "ngx-prom-"));
+  const dataDir = join(dir, "data");
+  if (options.prepare) {
+    try {
+      await options.prepare(dataDir);
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
   const config = join(dir, "prometheus.yml");
   writeFileSync(
     config,
@@ -58,9 +75,10 @@ export async function startPrometheus(
     PROMETHEUS_BIN,
     [
       `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--storage.tsdb.path=${dataDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
       "--log.level=warn",
+      ...(options.flags ?? []),
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );

@@ -3,20 +3,18 @@
 // create-blocks-from openmetrics` into a temporary TSDB, Prometheus serves it on 127.0.0.1 with an
 // ephemeral port, and every query is evaluated at the last sample's time. This finds what a parser
 // cannot: many-to-many matching errors, label sets that do not join, panels that show nothing.
-import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { execFile } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { findKustomize } from "../../pipeline/src/adapters/kustomize.js";
-import { freePort } from "../helpers/prometheus.js";
+import { type RunningPrometheus, startPrometheus } from "../helpers/prometheus.js";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
 const MONITORING = join(ROOT, "environments/base/monitoring");
-const PROMETHEUS = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
 const PROMTOOL = process.env.PROMTOOL ?? "/usr/bin/promtool";
 
 const STEP = 15; // seconds between samples, as the ServiceMonitors scrape
@@ -359,13 +357,12 @@ function openMetrics(): string {
   return `${lines.join("\n")}\n`;
 }
 
-let dir = "";
-let url = "";
-let pid: number | undefined;
-let exited: Promise<void> | undefined;
+let prometheus: RunningPrometheus | undefined;
 
 async function query(expr: string): Promise<{ metric: Labels; value: [number, string] }[]> {
-  const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: expr, time: String(T1) })}`);
+  const res = await fetch(
+    `${prometheus?.url}/api/v1/query?${new URLSearchParams({ query: expr, time: String(T1) })}`,
+  );
   const body = (await res.json()) as {
     status: string;
     error?: string;
@@ -378,55 +375,19 @@ async function query(expr: string): Promise<{ metric: Labels; value: [number, st
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "ngx-monitoring-prom-"));
-  writeFileSync(join(dir, "data.om"), openMetrics());
-  await run(PROMTOOL, ["tsdb", "create-blocks-from", "openmetrics", "data.om", "tsdb"], {
-    cwd: dir,
-    timeout: 120_000,
+  // the synthetic data is backfilled into the TSDB before Prometheus starts; nothing is scraped
+  prometheus = await startPrometheus([], {
+    prepare: async (dataDir) => {
+      const om = join(dirname(dataDir), "data.om");
+      writeFileSync(om, openMetrics());
+      await run(PROMTOOL, ["tsdb", "create-blocks-from", "openmetrics", om, dataDir], { timeout: 120_000 });
+    },
+    flags: ["--storage.tsdb.retention.time=30d"],
   });
-  writeFileSync(join(dir, "prometheus.yml"), "global:\n  scrape_interval: 15s\n");
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    PROMETHEUS,
-    [
-      `--config.file=${join(dir, "prometheus.yml")}`,
-      `--storage.tsdb.path=${join(dir, "tsdb")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--storage.tsdb.retention.time=30d",
-      "--log.level=warn",
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  pid = child.pid;
-  let log = "";
-  child.stderr?.on("data", (d) => {
-    log = (log + d).slice(-4000);
-  });
-  exited = new Promise((r) => child.once("exit", () => r()));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`prometheus not ready in 30 s: ${log}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 });
 
 afterAll(async () => {
-  if (pid !== undefined) {
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-    await exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await prometheus?.stop();
 });
 
 const short = (labels: Labels, keys: string[]) =>
