@@ -176,6 +176,25 @@ describe("ngx-release promote on GitHub (fake)", () => {
     expect(gh.branch("promote/staging")).toBeUndefined();
   });
 
+  it("GITHUB_TOKEN without a repository (no GITHUB_REPOSITORY, none in promotion.yaml) → exit 2 before any request", async () => {
+    gh = await startGitHub();
+    const noRepository = files();
+    noRepository["environments/promotion.yaml"] = (
+      noRepository["environments/promotion.yaml"] as string
+    ).replace("repository: acme/delivery\n", "");
+    const dir = gitRepo(noRepository);
+    const before = refs(dir);
+    const { GITHUB_REPOSITORY: _, ...env } = gh.env();
+    const r = await runCli(["promote", "dev", "staging"], { cwd: dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      "error: GITHUB_TOKEN is set but GITHUB_REPOSITORY is not, and environments/promotion.yaml has no repository",
+    );
+    expect(r.stderr).toMatch(/hint: export GITHUB_REPOSITORY=<owner>\/<name>/);
+    expect(gh.server.requests).toHaveLength(0);
+    expect(refs(dir)).toBe(before);
+  });
+
   it("release with an invalid reference → exit 2 before any request", async () => {
     gh = await startGitHub();
     gh.push("main", files());

@@ -5,7 +5,7 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import Bottleneck from "bottleneck";
-import { RemoteError } from "../../errors.js";
+import { ConfigError, RemoteError } from "../../errors.js";
 
 export type GitHubClient = InstanceType<typeof Octokit>;
 
@@ -68,7 +68,15 @@ export function githubSettingsFromEnv(
   if (!token) return undefined;
   const repository = env.GITHUB_REPOSITORY ?? fallbackRepository;
   if (!repository) {
-    throw new RemoteError("GitHub", "GITHUB_REPOSITORY is not set (expected owner/name)", { status: 0 });
+    // configuration, not a remote failure: nothing was asked of GitHub yet
+    throw new ConfigError(
+      "GITHUB_TOKEN is set but GITHUB_REPOSITORY is not, and environments/promotion.yaml has no repository",
+      {
+        file: "environments/promotion.yaml",
+        field: "repository",
+        hint: "export GITHUB_REPOSITORY=<owner>/<name> (GitHub Actions sets it), or set repository: <owner>/<name> in environments/promotion.yaml",
+      },
+    );
   }
   const retryDelay = Number(env.NGX_GITHUB_RETRY_DELAY_MS);
   const spacing = Number(env.NGX_GITHUB_WRITE_SPACING_MS);
