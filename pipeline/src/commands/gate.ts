@@ -111,11 +111,7 @@ async function publish(
     return { ...status, ...(pr ? { pullRequest: pr } : {}), published: false };
   }
   const { publishCommitStatus } = await import("../adapters/github/ledger.js");
-  const delay = Number(env.NGX_GITHUB_RETRY_DELAY_MS);
-  await publishCommitStatus(
-    Number.isFinite(delay) && delay > 0 ? { ...settings, retryDelayMs: delay } : settings,
-    status,
-  );
+  await publishCommitStatus(settings, status); // settings carry NGX_GITHUB_RETRY_DELAY_MS already
   info(`published ${context}=${state} on ${sha.slice(0, 7)}${pr ? ` (PR #${pr})` : ""}`);
   return { ...status, ...(pr ? { pullRequest: pr } : {}), published: true };
 }
