@@ -247,6 +247,25 @@ describe("production: Google Cloud safety settings", () => {
     expect(project.spec.sourceRepos).toEqual([`https://github.com/${REPOSITORY}.git`]);
   });
 
+  it("lets ngx-release read (only read) the Cloud Monitoring of the project the google-signals gate looks at", () => {
+    const config = parseAllDocuments(
+      readFileSync(join(ROOT, "environments/promotion.yaml"), "utf8"),
+    )[0]?.toJS();
+    const envs = config.environments as { name: string; gates?: string[]; googleCloudProject?: string }[];
+    const readers = r.objects.filter(
+      (o) =>
+        o.kind === "IAMPolicyMember" &&
+        memberSa(o) === "ngx-release" &&
+        o.spec.role === "roles/monitoring.viewer",
+    );
+    for (const [i, env] of envs.entries()) {
+      if (!env.gates?.includes("google-signals")) continue;
+      const watched = envs[i - 1]?.googleCloudProject;
+      expect(watched, `${env.name}: the environment before it names its googleCloudProject`).toBeDefined();
+      expect(readers.map((o) => o.spec.resourceRef.external)).toContain(`projects/${watched}`);
+    }
+  });
+
   it("hosts the image repository the overlays pull from (us-central1-docker.pkg.dev/ngx-agents/ngx)", () => {
     const repo = r.get("ArtifactRegistryRepository", "ngx");
     expect(repo.metadata.annotations["cnrm.cloud.google.com/project-id"]).toBe("ngx-agents");
