@@ -2,7 +2,7 @@
 // connection errors, timeouts and 5xx with backoff, then gives up with a RemoteError (exit 3).
 // A query Prometheus rejects (4xx, e.g. bad_data) is not retried: it is a PrometheusQueryError,
 // which analysis reports as an Error measurement.
-import { RemoteError } from "../errors.js";
+import { ConfigError, RemoteError } from "../errors.js";
 
 export type QueryValue =
   | { readonly resultType: "scalar"; readonly value: number }
@@ -77,11 +77,18 @@ function decode(body: ApiResponse): QueryValue {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createPrometheus(baseUrl: string, options: PrometheusOptions = {}): Prometheus {
-  let parsed: URL;
+  let parsed: URL | undefined;
+  let cause: unknown;
   try {
     parsed = new URL(baseUrl);
-  } catch {
-    throw new RemoteError(SERVICE, `PROMETHEUS_URL "${baseUrl}" is not a URL`, {
+  } catch (e) {
+    cause = e;
+  }
+  // "prometheus:9090" parses as a URL of scheme "prometheus:": only http(s) reaches Prometheus
+  if (parsed?.protocol !== "http:" && parsed?.protocol !== "https:") {
+    // bad configuration (exit 2): nothing was asked of Prometheus
+    throw new ConfigError(`PROMETHEUS_URL "${baseUrl}" is not an http(s) URL`, {
+      cause,
       hint: "set PROMETHEUS_URL to e.g. http://prometheus.monitoring:9090",
     });
   }
