@@ -41,10 +41,13 @@ Gates (configured per environment in environments/promotion.yaml, about the prev
   not-rejected      the version has not been rejected by a rollback
   backup-fresh      the target's last backup is younger than its RPO
   freeze            no change-freeze window is active
+  google-signals    Vertex AI prediction errors and Cloud SQL health of the previous environment in
+                    Cloud Monitoring (googleCloudProject, else GOOGLE_CLOUD_PROJECT)
 A gate that cannot be evaluated (Argo CD or Prometheus unreachable or not configured) is closed.
 Exit codes: 0 all open · 1 any closed · 2 bad input.
 
-Environment: ARGOCD_SERVER, ARGOCD_AUTH_TOKEN, PROMETHEUS_URL, GITHUB_TOKEN (ledger on GitHub).
+Environment: ARGOCD_SERVER, ARGOCD_AUTH_TOKEN, PROMETHEUS_URL, GITHUB_TOKEN (ledger on GitHub),
+GOOGLE_CLOUD_PROJECT + Application Default Credentials (NGX_MONITORING_ENDPOINT for an emulator).
 
 Examples:
   ngx-release gate staging
