@@ -118,6 +118,9 @@ describe("gate", () => {
         GITHUB_TOKEN: "ghs_test",
         GITHUB_REPOSITORY: "ngx-agents/ngx-agents-delivery",
         GITHUB_API_URL: server.url,
+        // set by GitHub Actions: the status links to the run that evaluated the gates
+        GITHUB_SERVER_URL: "https://github.com",
+        GITHUB_RUN_ID: "7001",
       };
       const r = await runCli(["gate", "staging", "--report"], { cwd: repo.root, env });
       expect(r.code).toBe(1);
@@ -128,6 +131,7 @@ describe("gate", () => {
           state: "failure",
           context: "ngx-release/gate-staging",
           description: "1 closed: soak: dev has soaked 10m of 30m: 20m remaining",
+          target_url: "https://github.com/ngx-agents/ngx-agents-delivery/actions/runs/7001",
         },
       ]);
       server.verify();

@@ -34,3 +34,9 @@ export function contextFrom(cmd: Command): Context {
     },
   };
 }
+
+/** The GitHub Actions run this command runs in (for log links), from the variables Actions sets. */
+export function actionsRunUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: run } = env;
+  return server && repository && run ? `${server}/${repository}/actions/runs/${run}` : undefined;
+}

@@ -5,7 +5,7 @@ import { loadRepo } from "../config/load.js";
 import type { GateReport } from "../gates/index.js";
 import { gateReportFor } from "../gates/run.js";
 import { color, table } from "../output/format.js";
-import { contextFrom } from "./context.js";
+import { actionsRunUrl, contextFrom } from "./context.js";
 
 export function renderGateReport(report: GateReport): string {
   const rows = report.gates.map((g) => [g.name, g.open ? "open" : "CLOSED", g.reason]);
@@ -100,10 +100,7 @@ async function publish(
     sha = found.headSha;
     pr = found.number;
   }
-  const targetUrl =
-    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-      : undefined;
+  const targetUrl = actionsRunUrl(env);
   const status = { sha, state, context, description, ...(targetUrl ? { targetUrl } : {}) } as const;
   const { githubSettingsFromEnv } = await import("../adapters/github/octokit.js");
   const settings = githubSettingsFromEnv(env, repo.config.repository);

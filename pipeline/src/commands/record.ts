@@ -7,7 +7,7 @@ import { InputError } from "../errors.js";
 import { gitReader, headCommit } from "../ledger/git.js";
 import { openLedger } from "../ledger/open.js";
 import { recordEnvironment } from "../ledger/record.js";
-import { contextFrom } from "./context.js";
+import { actionsRunUrl, contextFrom } from "./context.js";
 
 export function register(program: Command): void {
   program
@@ -47,11 +47,7 @@ Examples:
       }
       const argocd = argoCdFromEnv(ctx.env, repo.config);
       const ledger = await openLedger(repo, ctx.env);
-      const e = ctx.env;
-      const logUrl =
-        e.GITHUB_SERVER_URL && e.GITHUB_REPOSITORY && e.GITHUB_RUN_ID
-          ? `${e.GITHUB_SERVER_URL}/${e.GITHUB_REPOSITORY}/actions/runs/${e.GITHUB_RUN_ID}`
-          : undefined;
+      const logUrl = actionsRunUrl(ctx.env);
       const last = repo.environments.at(-1)?.name;
       const outcome = await recordEnvironment({
         repo,

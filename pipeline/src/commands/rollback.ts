@@ -8,7 +8,7 @@ import { table } from "../output/format.js";
 import { type ImageEntry, imageRef } from "../promotion/images.js";
 import type { RollbackOutcome } from "../rollback/rollback.js";
 import { abortLine } from "../rollback/text.js";
-import { type Context, contextFrom } from "./context.js";
+import { actionsRunUrl, type Context, contextFrom } from "./context.js";
 
 interface Options {
   reason?: string;
@@ -96,11 +96,7 @@ Examples:
       if (opts.to !== undefined && payload)
         throw new InputError("--to cannot be combined with --from-dispatch");
 
-      const e = ctx.env;
-      const logUrl =
-        e.GITHUB_SERVER_URL && e.GITHUB_REPOSITORY && e.GITHUB_RUN_ID
-          ? `${e.GITHUB_SERVER_URL}/${e.GITHUB_REPOSITORY}/actions/runs/${e.GITHUB_RUN_ID}`
-          : undefined;
+      const logUrl = actionsRunUrl(ctx.env);
       const { createForge } = await import("../adapters/forge-factory.js");
       const { openLedger } = await import("../ledger/open.js");
       const { rollback } = await import("../rollback/rollback.js");
