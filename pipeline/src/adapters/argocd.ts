@@ -11,6 +11,7 @@ import {
   type ResourceNode,
   type ResourceRef,
 } from "./argocd-types.js";
+import { type Attempt, withRetries } from "./retry.js";
 
 export interface ArgoCdSettings {
   /** ARGOCD_SERVER: host[:port] or http(s)://host[:port][/path] */
@@ -72,8 +73,6 @@ class HttpAnswerError extends Error {
     super(`HTTP ${status}`);
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class RestArgoCd implements ArgoCd {
   readonly baseUrl: string;
@@ -182,30 +181,26 @@ export class RestArgoCd implements ArgoCd {
     if (this.settings.token) headers.authorization = `Bearer ${this.settings.token}`;
     if (options.body !== undefined) headers["content-type"] = "application/json";
 
-    let lastProblem = "";
-    let lastCause: unknown;
-    let lastStatus: number | undefined;
-    for (let attempt = 0; attempt <= this.retries; attempt++) {
-      if (attempt > 0) await sleep(this.retryDelayMs * 2 ** (attempt - 1));
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    /** a retryable failure: what went wrong, for the final message */
+    type Failure = { readonly problem: string; readonly cause: unknown; readonly status?: number };
+    const once = async (): Promise<Attempt<unknown, Failure>> => {
       let res: Response;
       try {
-        res = await fetch(url, {
-          method,
-          headers,
-          body: options.body === undefined ? undefined : JSON.stringify(options.body),
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
+        res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
       } catch (e) {
-        lastCause = e;
-        lastStatus = undefined;
-        lastProblem = connectionProblem(e, this.timeoutMs);
-        continue; // connection refused, DNS, TLS, timeout: retry
+        // connection refused, DNS, TLS, timeout: retry
+        return {
+          ok: false,
+          retry: true,
+          failure: { problem: connectionProblem(e, this.timeoutMs), cause: e },
+        };
       }
       const text = await res.text().catch(() => "");
       if (res.ok) {
-        if (text === "") return undefined;
+        if (text === "") return { ok: true, value: undefined };
         try {
-          return JSON.parse(text) as unknown;
+          return { ok: true, value: JSON.parse(text) as unknown };
         } catch (e) {
           throw new RemoteError(
             SERVICE,
@@ -219,20 +214,20 @@ export class RestArgoCd implements ArgoCd {
       }
       const answer = new HttpAnswerError(res.status, parseErrorBody(text), text);
       if (res.status >= 500 && res.status !== 501) {
-        lastCause = answer;
-        lastStatus = res.status;
-        lastProblem = `HTTP ${res.status}${answer.body?.message ? `: ${answer.body.message}` : ""}`;
-        continue;
+        const problem = `HTTP ${res.status}${answer.body?.message ? `: ${answer.body.message}` : ""}`;
+        return { ok: false, retry: true, failure: { problem, cause: answer, status: res.status } };
       }
       if (options.raw) throw answer;
       throw this.toRemote(answer, options.what);
-    }
+    };
+    const r = await withRetries(this.retries + 1, this.retryDelayMs, once);
+    if (r.ok) return r.value;
     throw new RemoteError(
       SERVICE,
-      `${options.what} failed after ${this.retries + 1} attempts at ${this.baseUrl}: ${lastProblem}`,
+      `${options.what} failed after ${r.tried} attempts at ${this.baseUrl}: ${r.failure.problem}`,
       {
-        cause: lastCause,
-        status: lastStatus,
+        cause: r.failure.cause,
+        status: r.failure.status,
         hint: "check ARGOCD_SERVER and that argocd-server is reachable from here",
       },
     );

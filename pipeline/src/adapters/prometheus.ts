@@ -3,6 +3,7 @@
 // A query Prometheus rejects (4xx, e.g. bad_data) is not retried: it is a PrometheusQueryError,
 // which analysis reports as an Error measurement.
 import { ConfigError, RemoteError } from "../errors.js";
+import { type Attempt, withRetries } from "./retry.js";
 
 export type QueryValue =
   | { readonly resultType: "scalar"; readonly value: number }
@@ -74,8 +75,6 @@ function decode(body: ApiResponse): QueryValue {
   throw new PrometheusQueryError(`Prometheus metric type not supported: ${data?.resultType ?? "none"}`);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export function createPrometheus(baseUrl: string, options: PrometheusOptions = {}): Prometheus {
   let parsed: URL | undefined;
   let cause: unknown;
@@ -97,10 +96,7 @@ export function createPrometheus(baseUrl: string, options: PrometheusOptions = {
   const attempts = Math.max(1, options.attempts ?? 3);
   const backoffMs = options.backoffMs ?? 300;
 
-  async function once(
-    promql: string,
-    time: Date,
-  ): Promise<{ retry: boolean; error?: Error; value?: QueryValue }> {
+  async function once(promql: string, time: Date): Promise<Attempt<QueryValue, Error>> {
     let res: Response;
     try {
       res = await fetch(`${url}/api/v1/query`, {
@@ -115,7 +111,11 @@ export function createPrometheus(baseUrl: string, options: PrometheusOptions = {
         (e as Error).name === "TimeoutError"
           ? `no answer within ${timeoutMs} ms`
           : (cause?.code ?? (e as Error).message);
-      return { retry: true, error: new RemoteError(SERVICE, `${url} unreachable: ${why}`, { cause: e }) };
+      return {
+        ok: false,
+        retry: true,
+        failure: new RemoteError(SERVICE, `${url} unreachable: ${why}`, { cause: e }),
+      };
     }
     const text = await res.text();
     let body: ApiResponse = {};
@@ -126,8 +126,9 @@ export function createPrometheus(baseUrl: string, options: PrometheusOptions = {
     }
     if (res.status >= 500) {
       return {
+        ok: false,
         retry: true,
-        error: new RemoteError(SERVICE, `HTTP ${res.status}: ${body.error ?? text.slice(0, 200)}`, {
+        failure: new RemoteError(SERVICE, `HTTP ${res.status}: ${body.error ?? text.slice(0, 200)}`, {
           status: res.status,
         }),
       };
@@ -135,39 +136,34 @@ export function createPrometheus(baseUrl: string, options: PrometheusOptions = {
     if (res.status >= 400 || body.status !== "success") {
       if (res.status === 401 || res.status === 403)
         return {
+          ok: false,
           retry: false,
-          error: new RemoteError(SERVICE, `HTTP ${res.status}: not allowed to query ${url}`, {
+          failure: new RemoteError(SERVICE, `HTTP ${res.status}: not allowed to query ${url}`, {
             status: res.status,
           }),
         };
       return {
+        ok: false,
         retry: false,
-        error: new PrometheusQueryError(
+        failure: new PrometheusQueryError(
           `query rejected (HTTP ${res.status}${body.errorType ? `, ${body.errorType}` : ""}): ${body.error ?? text.slice(0, 200)}`,
           res.status,
         ),
       };
     }
     try {
-      return { retry: false, value: decode(body) };
+      return { ok: true, value: decode(body) };
     } catch (e) {
-      return { retry: false, error: e as Error };
+      return { ok: false, retry: false, failure: e as Error };
     }
   }
 
   return {
     url,
     async query(promql, time = new Date()) {
-      let last: Error | undefined;
-      let tried = 0;
-      for (let attempt = 1; attempt <= attempts; attempt++) {
-        tried = attempt;
-        const r = await once(promql, time);
-        if (r.value) return r.value;
-        last = r.error;
-        if (!r.retry) break;
-        if (attempt < attempts) await sleep(backoffMs * 2 ** (attempt - 1));
-      }
+      const r = await withRetries(attempts, backoffMs, () => once(promql, time));
+      if (r.ok) return r.value;
+      const { failure: last, tried } = r;
       if (last instanceof RemoteError && tried > 1)
         throw new RemoteError(
           SERVICE,
@@ -177,7 +173,7 @@ export function createPrometheus(baseUrl: string, options: PrometheusOptions = {
             status: last.status,
           },
         );
-      throw last ?? new RemoteError(SERVICE, "query failed");
+      throw last;
     },
   };
 }
