@@ -18,7 +18,7 @@ import {
 import { formatDuration, parseDuration } from "../config/duration.js";
 import { environmentByName, loadRepo, type Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
-import { ConfigError, InputError } from "../errors.js";
+import { ConfigError, ExitCode, InputError } from "../errors.js";
 import { renderEnvironment } from "../manifests/render.js";
 import { color, progress, table } from "../output/format.js";
 import { type Context, contextFrom } from "./context.js";
@@ -203,8 +203,8 @@ export function register(program: Command): void {
       }
       if (!f.satisfiesRpo) {
         // exit 1 without a second report on stdout in --json mode: the document above says why
-        process.exitCode = 1;
-        if (!ctx.json) process.stderr.write(`${color.red("RPO not met:")} ${f.summary}\n`);
+        process.exitCode = ExitCode.checkFailed;
+        if (!ctx.json) ctx.stderr.write(`${color.red("RPO not met:")} ${f.summary}\n`);
       }
     });
 

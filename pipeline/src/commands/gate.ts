@@ -2,6 +2,7 @@
 // `--report` publishes the result as a commit status on the promotion PR's head.
 import type { Command } from "commander";
 import { loadRepo } from "../config/load.js";
+import { ExitCode } from "../errors.js";
 import type { GateReport } from "../gates/index.js";
 import { gateReportFor } from "../gates/run.js";
 import { color, table } from "../output/format.js";
@@ -65,8 +66,8 @@ Examples:
         else ctx.print(renderGateReport(report));
         if (!report.open) {
           const closed = report.gates.filter((g) => !g.open).map((g) => g.name);
-          process.stderr.write(`${color.red("gates closed:")} ${closed.join(", ")}\n`);
-          process.exitCode = 1;
+          ctx.stderr.write(`${color.red("gates closed:")} ${closed.join(", ")}\n`);
+          process.exitCode = ExitCode.checkFailed;
         }
       },
     );

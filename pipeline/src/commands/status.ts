@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { argoCdFromEnv } from "../adapters/argocd.js";
 import { environmentByName, loadRepo } from "../config/load.js";
+import { ExitCode } from "../errors.js";
 import { nowFrom } from "../gates/run.js";
 import { backupChecker } from "../gates/runners.js";
 import { gitReader, headCommit } from "../ledger/git.js";
@@ -48,8 +49,8 @@ Examples:
       if (ctx.json) ctx.printJson(report);
       else ctx.print(renderStatus(report, now));
       if (report.argocdUnreachable) {
-        process.stderr.write(`error: Argo CD at ${ctx.env.ARGOCD_SERVER} could not be read (see above)\n`);
-        process.exitCode = 3;
+        ctx.stderr.write(`error: Argo CD at ${ctx.env.ARGOCD_SERVER} could not be read (see above)\n`);
+        process.exitCode = ExitCode.remote;
       }
     });
 }
