@@ -70,6 +70,10 @@ describe("validateSchedule", () => {
     expect(validateTimeZone("Europe/Madrid")).toBe("Europe/Madrid");
     expect(validateTimeZone("Etc/UTC")).toBe("Etc/UTC");
     expect(() => validateTimeZone("Mars/Olympus")).toThrow(/unknown time zone "Mars\/Olympus"/);
+    // the error keeps what Intl said (a RangeError), as typed errors carry their cause
+    expect(() => validateTimeZone("Mars/Olympus")).toThrow(
+      expect.objectContaining({ name: "InputError", cause: expect.any(RangeError) }),
+    );
     expect(() => validateTimeZone("europe/madrid")).toThrow(/did you mean "Europe\/Madrid"/);
     expect(() => validateTimeZone("+02:00")).toThrow(/invalid time zone "\+02:00"/);
   });

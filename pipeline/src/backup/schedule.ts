@@ -47,9 +47,10 @@ export function validateTimeZone(timeZone: string): string {
   let resolved: string;
   try {
     resolved = new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
-  } catch {
+  } catch (e) {
     throw new InputError(
       `unknown time zone ${JSON.stringify(timeZone)}: expected an IANA time zone name such as "Etc/UTC" or "Europe/Madrid"`,
+      { cause: e },
     );
   }
   if (resolved !== tz && resolved.toLowerCase() === tz.toLowerCase()) {

@@ -29,9 +29,10 @@ function parseWait(text: string, option: string): number {
   if (ms) return Number(ms[1]);
   try {
     return parseDuration(text);
-  } catch {
+  } catch (e) {
     throw new InputError(
       `${option} ${JSON.stringify(text)} is not a duration (expected e.g. "30m", "1h", "90s")`,
+      { cause: e },
     );
   }
 }
