@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { ConfigError, InputError } from "../errors.js";
+import { changeAt, compareWithHead } from "./commit-plan.js";
 import type {
-  ChangeBuilder,
   CommitOutcome,
   CommitRequest,
   FileChange,
@@ -132,27 +132,13 @@ export class LocalGitForge implements Forge {
     for (let attempt = 0; ; attempt++) {
       const baseSha = (attempt === 0 ? knownBaseSha : undefined) ?? (await this.branchSha(base));
       if (!baseSha) throw new ConfigError(`base branch ${base} does not exist in ${this.root}`);
-      const set =
-        typeof change === "function"
-          ? await (change as ChangeBuilder)({ sha: baseSha, read: (p) => this.readFile(p, baseSha) })
-          : change;
+      const set = await changeAt(change, baseSha, (p, sha) => this.readFile(p, sha));
       const headSha = direct ? baseSha : await this.branchSha(branch);
-      if (set.files.length === 0)
-        return { branch, sha: headSha ?? baseSha, status: "unchanged", retries: attempt };
-      const previousContents: Record<string, string | undefined> = {};
-      if (headSha) {
-        for (const f of set.files) previousContents[f.path] = await this.readFile(f.path, headSha);
-        if (set.files.every((f) => previousContents[f.path] === f.content)) {
-          return {
-            branch,
-            sha: headSha,
-            status: "unchanged",
-            previousSha: headSha,
-            previousContents,
-            retries: attempt,
-          };
-        }
-      }
+      const { unchanged, previousContents } = await compareWithHead(
+        { branch, set, baseSha, headSha, attempt },
+        (p, sha) => this.readFile(p, sha),
+      );
+      if (unchanged) return unchanged;
       const checkedOut = direct && (await this.checkedOutBranch()) === base;
       if (checkedOut) await this.refuseLocalEdits(set.files);
       let parents = [baseSha];

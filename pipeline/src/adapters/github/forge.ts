@@ -4,11 +4,10 @@
 // half-made commit; a lost race on the ref is retried from the new base. SDK errors become
 // RemoteError here.
 import { RemoteError } from "../../errors.js";
+import { changeAt, compareWithHead } from "../commit-plan.js";
 import type {
-  ChangeBuilder,
   CommitOutcome,
   CommitRequest,
-  FileChange,
   Forge,
   MergeOutcome,
   PullRequest,
@@ -157,24 +156,13 @@ export class GitHubForge implements Forge {
         throw new RemoteError("GitHub", `base branch ${base} does not exist in ${this.repository}`, {
           status: 404,
         });
-      const set = await buildChange(change, baseSha, (p) => this.readFile(p, baseSha));
+      const set = await changeAt(change, baseSha, (p, sha) => this.readFile(p, sha));
       const headSha = direct ? baseSha : await this.branchSha(branch);
-      if (set.files.length === 0)
-        return { branch, sha: headSha ?? baseSha, status: "unchanged", retries: attempt };
-      const previousContents: Record<string, string | undefined> = {};
-      if (headSha) {
-        for (const f of set.files) previousContents[f.path] = await this.readFile(f.path, headSha);
-        if (set.files.every((f) => previousContents[f.path] === f.content)) {
-          return {
-            branch,
-            sha: headSha,
-            status: "unchanged",
-            previousSha: headSha,
-            previousContents,
-            retries: attempt,
-          };
-        }
-      }
+      const { unchanged, previousContents } = await compareWithHead(
+        { branch, set, baseSha, headSha, attempt },
+        (p, sha) => this.readFile(p, sha),
+      );
+      if (unchanged) return unchanged;
       const baseCommit = await this.call(`reading commit ${baseSha}`, () =>
         this.octokit.rest.git.getCommit({ owner: this.owner, repo: this.repo, commit_sha: baseSha }),
       );
@@ -347,14 +335,6 @@ export class GitHubForge implements Forge {
   commitUrl(sha: string): string {
     return `${this.htmlUrl}/${this.repository}/commit/${sha}`;
   }
-}
-
-async function buildChange(
-  change: CommitRequest["change"],
-  sha: string,
-  read: (path: string) => Promise<string | undefined>,
-): Promise<{ message: string; files: readonly FileChange[] }> {
-  return typeof change === "function" ? (change as ChangeBuilder)({ sha, read }) : change;
 }
 
 function decodeContent(data: unknown): string | undefined {
