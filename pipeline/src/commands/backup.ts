@@ -67,7 +67,18 @@ async function argoCd(ctx: Context, repo: Repo): Promise<ArgoCd> {
 export function register(program: Command): void {
   const backup = program
     .command("backup")
-    .description("database backups: run one now, check freshness against the RPO, change the schedule by PR");
+    .description("database backups: run one now, check freshness against the RPO, change the schedule by PR")
+    .addHelpText(
+      "after",
+      `
+Settings per environment: backup in environments/promotion.yaml (cronJob, rpo, maxAgeBeforeRelease,
+timeout). run and status go through Argo CD (ARGOCD_SERVER, ARGOCD_AUTH_TOKEN); schedule edits Git.
+
+Examples:
+  ngx-release backup status production
+  ngx-release backup run production --if-stale
+  ngx-release backup schedule staging --cron "0 3 * * 0" --timezone Europe/Madrid --dry-run`,
+    );
 
   backup
     .command("run")

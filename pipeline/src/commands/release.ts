@@ -19,6 +19,12 @@ export function register(program: Command): void {
     .addHelpText(
       "after",
       `
+Writes only the images: block of the first environment's overlay (environments/<env>/kustomization.yaml),
+keeping its comments; as a direct commit or a release/<env> pull request per its write setting in
+environments/promotion.yaml (GitHub with GITHUB_TOKEN, else the local checkout).
+Exit codes: 0 written (or already there) · 1 a rejected version · 2 bad reference or unknown component
+(checked before any request) · 3 GitHub failed.
+
 Examples:
   ngx-release release --image orchestrator=us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator:1.4.2@sha256:<64 hex>
   ngx-release release --image api-gateway=…:1.4.2 --image orchestrator=…:1.4.2 --dry-run --json`,
