@@ -4,10 +4,10 @@ import type { Command } from "commander";
 import { environmentByName, loadRepo } from "../config/load.js";
 import { InputError } from "../errors.js";
 import { openLedger } from "../ledger/open.js";
-import type { DeploymentRecord } from "../ledger/types.js";
-import { deliveryMetrics, parseSince } from "../metrics/dora.js";
+import { parseSince } from "../metrics/dora.js";
 import { gitCommitClock } from "../metrics/git-clock.js";
-import { type CommitClock, changeStarts, firstKnownClock } from "../metrics/lead-start.js";
+import { type CommitClock, firstKnownClock } from "../metrics/lead-start.js";
+import { measureEnvironment } from "../metrics/measure.js";
 import { alignedEnd, gaugePoints, METRIC_PREFIX, metricsText } from "../metrics/report.js";
 import { contextFrom } from "./context.js";
 
@@ -77,12 +77,6 @@ Examples:
 
       const ledger = await openLedger(repo, ctx.env);
       ctx.info(`reading the ${ledger.kind === "github" ? "GitHub Deployments" : "local"} ledger`);
-      const all: DeploymentRecord[] = [];
-      // this environment and the ones before it in the chain (where a version's first commit can be)
-      const upTo = repo.environments.slice(0, repo.environments.findIndex((e) => e.name === env.name) + 1);
-      for (const e of upTo) all.push(...(await ledger.listDeployments(e.name)));
-      const own = all.filter((d) => d.environment === env.name);
-      const rejections = await ledger.listRejections();
       const clocks: CommitClock[] = [gitCommitClock(repo.root)];
       if (ledger.kind === "github") {
         // commits a shallow clone does not have are asked of GitHub
@@ -91,19 +85,12 @@ Examples:
         const gh = githubSettingsFromEnv(ctx.env, repo.config.repository);
         if (gh) clocks.push(githubCommitClock(gh));
       }
-      const window = { since: new Date(until.getTime() - sinceMs), until };
-      // lead times are only needed for the deployments that succeeded inside the window
-      const measured = own.filter((d) => {
-        const t = d.succeededAt ? Date.parse(d.succeededAt) : Number.NaN;
-        return t >= window.since.getTime() && t < until.getTime();
-      });
-      const starts = await changeStarts(measured, all, firstKnownClock(...clocks));
-      const metrics = deliveryMetrics({
+      const metrics = await measureEnvironment({
+        repo,
         environment: env.name,
-        deployments: own,
-        rejections,
-        starts,
-        window,
+        ledger,
+        clock: firstKnownClock(...clocks),
+        window: { since: new Date(until.getTime() - sinceMs), until },
       });
 
       let exported: unknown;
