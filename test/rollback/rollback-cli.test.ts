@@ -255,6 +255,42 @@ describe("rollback --from-dispatch (production, failed analysis)", () => {
     expect(gh.server.requests).toEqual([]);
     expect(argo.server.requests).toEqual([]);
   });
+
+  it.each([
+    [
+      "an unreadable payload file",
+      () => ["rollback", "--from-dispatch", "/nonexistent/payload.json"],
+      /--from-dispatch \/nonexistent\/payload\.json: cannot read the file/,
+    ],
+    [
+      "an <env> other than the payload's",
+      () => ["rollback", "staging", "--from-dispatch", writePayload(dispatchBody("production", BAD))],
+      /<env> staging does not match the payload's environment production/,
+    ],
+    [
+      "--to together with a payload",
+      () => [
+        "rollback",
+        "--from-dispatch",
+        writePayload(dispatchBody("production", BAD)),
+        "--to",
+        versionId(GOOD),
+      ],
+      /--to cannot be combined with --from-dispatch/,
+    ],
+    [
+      "neither an environment nor a payload",
+      () => ["rollback", "--reason", "x"],
+      /name the environment to roll back \(rollback <env>\) or pass --from-dispatch <payload\.json>/,
+    ],
+  ])("refuses %s (exit 2, no request to GitHub or Argo CD)", async (_what, args, message) => {
+    await start();
+    const r = await runCli(args(), { cwd: root, env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(gh.server.requests).toEqual([]);
+    expect(argo.server.requests).toEqual([]);
+  });
 });
 
 describe("rollback <env> (manual)", () => {
