@@ -195,6 +195,18 @@ describe("ngx-release promote on GitHub (fake)", () => {
     expect(refs(dir)).toBe(before);
   });
 
+  it("GITHUB_REPOSITORY that is not owner/name → exit 2 before any request", async () => {
+    gh = await startGitHub();
+    const dir = gitRepo(files());
+    const r = await runCli(["promote", "dev", "staging"], {
+      cwd: dir,
+      env: gh.env({ GITHUB_REPOSITORY: "delivery" }),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error: GITHUB_REPOSITORY "delivery" is not owner/name');
+    expect(gh.server.requests).toHaveLength(0);
+  });
+
   it("release with an invalid reference → exit 2 before any request", async () => {
     gh = await startGitHub();
     gh.push("main", files());

@@ -3,7 +3,7 @@
 // The commit is created before the ref moves, so a failure half-way leaves no branch on a
 // half-made commit; a lost race on the ref is retried from the new base. SDK errors become
 // RemoteError here.
-import { RemoteError } from "../../errors.js";
+import { ConfigError, RemoteError } from "../../errors.js";
 import { changeAt, compareWithHead } from "../commit-plan.js";
 import type {
   CommitOutcome,
@@ -85,8 +85,7 @@ export class GitHubForge implements Forge {
     private readonly htmlUrl = "https://github.com",
   ) {
     const [owner, repo] = repository.split("/");
-    if (!owner || !repo)
-      throw new RemoteError("GitHub", `GITHUB_REPOSITORY "${repository}" is not owner/name`);
+    if (!owner || !repo) throw new ConfigError(`GITHUB_REPOSITORY "${repository}" is not owner/name`);
     this.repository = repository;
     this.owner = owner;
     this.repo = repo;

@@ -78,6 +78,11 @@ export function githubSettingsFromEnv(
       },
     );
   }
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repository)) {
+    throw new ConfigError(`GITHUB_REPOSITORY "${repository}" is not owner/name`, {
+      hint: "export GITHUB_REPOSITORY=<owner>/<name>, e.g. ngx-agents/ngx-agents-delivery",
+    });
+  }
   const retryDelay = Number(env.NGX_GITHUB_RETRY_DELAY_MS);
   const spacing = Number(env.NGX_GITHUB_WRITE_SPACING_MS);
   return {
