@@ -2,7 +2,7 @@
 // and the errors people see for 401/403/404 and an unreachable server.
 import { afterEach, describe, expect, it } from "vitest";
 import { argoCdBaseUrl, argoCdFromEnv, RestArgoCd } from "../../pipeline/src/adapters/argocd.js";
-import { RemoteError } from "../../pipeline/src/errors.js";
+import { ConfigError, RemoteError } from "../../pipeline/src/errors.js";
 import { FakeArgoCd, rollout } from "../helpers/fake-argocd.js";
 import { FakeServer } from "../helpers/fake-server.js";
 
@@ -32,6 +32,20 @@ describe("argoCdFromEnv", () => {
     const a = argoCdFromEnv({ ARGOCD_SERVER: "argocd.internal:443" }, { argocdUrl: "https://ui.example/" });
     expect(a?.baseUrl).toBe("https://argocd.internal:443");
     expect(a?.applicationUrl("ngx-agents-dev")).toBe("https://ui.example/applications/argocd/ngx-agents-dev");
+  });
+
+  it("refuses an ARGOCD_SERVER that is neither a host nor a URL: ConfigError (exit 2) with the cause", () => {
+    const err = (() => {
+      try {
+        argoCdFromEnv({ ARGOCD_SERVER: "argo cd" }, { argocdUrl: "https://ui" });
+      } catch (e) {
+        return e;
+      }
+    })() as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toBe('ARGOCD_SERVER "argo cd" is neither a host[:port] nor an http(s):// URL');
+    expect(err.cause).toBeInstanceOf(TypeError);
   });
 });
 

@@ -112,4 +112,13 @@ describe("status", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown environment "qa"');
   });
+
+  it("refuses an ARGOCD_SERVER that is not a host or URL with exit 2 (configuration, not an unreachable server)", async () => {
+    const r = await runCli(["status"], { cwd: repo.root, env: { ARGOCD_SERVER: "argo cd" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'error: ARGOCD_SERVER "argo cd" is neither a host[:port] nor an http(s):// URL',
+    );
+    expect(r.stdout).toBe("");
+  });
 });

@@ -3,7 +3,7 @@
 // is sent as a bearer token and never appears in messages. Every request has a timeout; 5xx answers
 // (except 501) and connection errors are retried with exponential backoff; 401/403/404 become a
 // RemoteError saying what to check.
-import { RemoteError } from "../errors.js";
+import { ConfigError, RemoteError } from "../errors.js";
 import {
   type ApplicationStatus,
   type ArgoCd,
@@ -35,8 +35,17 @@ const SERVICE = "Argo CD";
 /** "argocd.example.com" → "https://argocd.example.com"; full URLs are kept (without a trailing slash). */
 export function argoCdBaseUrl(server: string): string {
   const trimmed = server.trim().replace(/\/+$/, "");
-  if (/^https?:\/\//i.test(trimmed)) return trimmed;
-  return `https://${trimmed}`;
+  const url = /^https?:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+  try {
+    new URL(url);
+  } catch (e) {
+    // bad configuration (exit 2), found before any request
+    throw new ConfigError(`ARGOCD_SERVER "${server}" is neither a host[:port] nor an http(s):// URL`, {
+      cause: e,
+      hint: "export ARGOCD_SERVER=argocd.example.com (as for the argocd CLI) or https://argocd.example.com/argo-cd",
+    });
+  }
+  return url;
 }
 
 /** The Argo CD adapter from the environment, or undefined when ARGOCD_SERVER is not set. */
