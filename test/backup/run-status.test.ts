@@ -250,6 +250,11 @@ describe("backup run/status: bad input is exit 2 with no write request", () => {
       ["backup", "run", "production", "--timeout", "soon"],
       /--timeout "soon" is not a duration/,
     ],
+    [
+      "a zero --poll-interval",
+      ["backup", "run", "production", "--poll-interval", "0s"],
+      /--poll-interval "0s" must be longer than 0/,
+    ],
     ["status of an unknown environment", ["backup", "status", "nope"], /unknown environment "nope"/],
   ];
   for (const [what, args, message] of cases) {

@@ -26,15 +26,21 @@ import { type Context, contextFrom } from "./context.js";
 /** "30m", "1h", "90s", or "500ms" (tests) */
 function parseWait(text: string, option: string): number {
   const ms = /^(\d+)ms$/.exec(text);
-  if (ms) return Number(ms[1]);
-  try {
-    return parseDuration(text);
-  } catch (e) {
-    throw new InputError(
-      `${option} ${JSON.stringify(text)} is not a duration (expected e.g. "30m", "1h", "90s")`,
-      { cause: e },
-    );
+  let value: number;
+  if (ms) value = Number(ms[1]);
+  else {
+    try {
+      value = parseDuration(text);
+    } catch (e) {
+      throw new InputError(
+        `${option} ${JSON.stringify(text)} is not a duration (expected e.g. "30m", "1h", "90s")`,
+        { cause: e },
+      );
+    }
   }
+  // zero would poll Argo CD without pause, or give up before the first look
+  if (value <= 0) throw new InputError(`${option} ${JSON.stringify(text)} must be longer than 0 (e.g. "5s")`);
+  return value;
 }
 
 interface Prepared {
