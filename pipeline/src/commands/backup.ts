@@ -104,7 +104,14 @@ Examples:
     .option("--dry-run", "check everything and show what would run; create no Job")
     .addHelpText(
       "after",
-      "\nExit codes: 0 backup done · 1 the Job failed or timed out (with Kubernetes' reason) · 2 bad input or configuration · 3 Argo CD failed.\nNeeds ARGOCD_SERVER and ARGOCD_AUTH_TOKEN; no cluster credentials.",
+      `
+Exit codes: 0 backup done · 1 the Job failed or timed out (with Kubernetes' reason) · 2 bad input or configuration · 3 Argo CD failed.
+Needs ARGOCD_SERVER and ARGOCD_AUTH_TOKEN; no cluster credentials.
+
+Examples:
+  ngx-release backup run production
+  ngx-release backup run production --if-stale --timeout 45m --json
+  ngx-release backup run staging --dry-run`,
     )
     .action(
       async (
@@ -191,7 +198,12 @@ Examples:
     .argument("<env>", "environment with a backup configuration (e.g. production)")
     .addHelpText(
       "after",
-      "\nExit codes: 0 within the RPO · 1 older than the RPO or none · 2 bad input · 3 Argo CD failed.",
+      `
+Exit codes: 0 within the RPO · 1 older than the RPO or none · 2 bad input · 3 Argo CD failed.
+
+Examples:
+  ngx-release backup status production
+  ngx-release backup status staging --json`,
     )
     .action(async (envName: string, _opts: unknown, cmd: Command) => {
       const ctx = contextFrom(cmd);
@@ -238,7 +250,11 @@ Examples:
     .option("--dry-run", "validate and show the change and the next runs; write nothing")
     .addHelpText(
       "after",
-      `\nEdits only spec.schedule and spec.timeZone in environments/<env>/backup-schedule.patch.yaml (comments kept),\non branch ${scheduleBranch.toString("<env>")}. Exit codes: 0 done · 2 invalid cron, time zone, environment or configuration.`,
+      `\nEdits only spec.schedule and spec.timeZone in environments/<env>/backup-schedule.patch.yaml (comments kept),\non branch ${scheduleBranch.toString("<env>")}. Exit codes: 0 done · 2 invalid cron, time zone, environment or configuration.
+
+Examples:
+  ngx-release backup schedule production --cron "30 1 * * *" --dry-run
+  ngx-release backup schedule staging --cron "0 3 * * 0" --timezone Europe/Madrid`,
     )
     .action(
       async (envName: string, opts: { cron: string; timezone?: string; dryRun?: boolean }, cmd: Command) => {

@@ -19,6 +19,8 @@ export function register(program: Command): void {
       `
 The decision is appended to the ledger (GitHub Deployments with GITHUB_TOKEN, else .git/ngx-ledger.json);
 the rejection and its reason stay in the history.
+Exit codes: 0 unrejected (or shown with --dry-run) · 2 not a version id, not rejected, or no --reason ·
+3 GitHub failed.
 
 Example:
   ngx-release unreject 3f2a9c1b7d4e --reason "the latency regression was the upstream, fixed there"`,
