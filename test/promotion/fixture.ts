@@ -76,9 +76,12 @@ labels:
 `;
 }
 
-function deployment(c: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
+/** the component's workload in base: a Deployment, or a canary Rollout (argoproj.io) */
+function workload(c: string, kind: "Deployment" | "Rollout"): string {
+  const apiVersion = kind === "Rollout" ? "argoproj.io/v1alpha1" : "apps/v1";
+  const strategy = kind === "Rollout" ? `  strategy:\n    canary:\n      canaryService: ${c}-canary\n` : "";
+  return `apiVersion: ${apiVersion}
+kind: ${kind}
 metadata:
   name: ${c}
 spec:
@@ -96,7 +99,7 @@ spec:
           ports:
             - name: http
               containerPort: 8080
-`;
+${strategy}`;
 }
 
 export interface FixtureOptions {
@@ -107,6 +110,8 @@ export interface FixtureOptions {
   readonly devWrite?: "commit" | "pull-request";
   /** gates checked before promoting into staging (default none) */
   readonly stagingGates?: readonly string[];
+  /** the components' kind in base (default Deployment) */
+  readonly workloadKind?: "Deployment" | "Rollout";
 }
 
 export function uniform(components: readonly string[], v: Version): EnvImages {
@@ -131,7 +136,8 @@ export function fixtureFiles(o: FixtureOptions = {}): Record<string, string> {
       o.production ?? uniform(components, pinned("1.0.0")),
     ),
   };
-  for (const c of components) files[`environments/base/${c}.yaml`] = deployment(c);
+  for (const c of components)
+    files[`environments/base/${c}.yaml`] = workload(c, o.workloadKind ?? "Deployment");
   return files;
 }
 

@@ -44,29 +44,6 @@ environments:
       autoMerge: on-analysis-failure
 `;
 
-function rolloutYaml(c: string): string {
-  return `apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata:
-  name: ${c}
-spec:
-  selector:
-    matchLabels:
-      app: ${c}
-  template:
-    metadata:
-      labels:
-        app: ${c}
-    spec:
-      containers:
-        - name: ${c}
-          image: ngx/${c}
-  strategy:
-    canary:
-      canaryService: ${c}-canary
-`;
-}
-
 /** the files with staging and production at `version` (dev always at BAD) */
 export function files(version: string, cs: readonly string[] = COMPONENTS): Record<string, string> {
   const f = fixtureFiles({
@@ -74,9 +51,9 @@ export function files(version: string, cs: readonly string[] = COMPONENTS): Reco
     dev: uniform(cs, pinned(BAD)),
     staging: uniform(cs, pinned(version)),
     production: uniform(cs, pinned(version)),
+    workloadKind: "Rollout",
   });
   f["environments/promotion.yaml"] = PROMOTION_YAML;
-  for (const c of cs) f[`environments/base/${c}.yaml`] = rolloutYaml(c);
   return f;
 }
 
