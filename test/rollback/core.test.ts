@@ -7,6 +7,7 @@ import {
   isAnalysisFailure,
   parseDispatchPayload,
   payloadIsCurrent,
+  reasonFromPayload,
 } from "../../pipeline/src/rollback/payload.js";
 import { chooseTarget, NoKnownGoodError } from "../../pipeline/src/rollback/target.js";
 import { BAD, dispatchBody, GOOD, imagesAt, versionId } from "./fixture.js";
@@ -25,6 +26,18 @@ const deployment = (version: string, states: string[], id: string) =>
   );
 
 describe("dispatch payload", () => {
+  it("gives the rollback a reason naming the trigger, the Rollout and Argo Rollouts' message", () => {
+    const p = parseDispatchPayload(dispatchBody("production", BAD), "payload.json");
+    expect(reasonFromPayload(p)).toBe(
+      'Argo Rollouts analysis failed on orchestrator: RolloutAborted: Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)',
+    );
+    const aborted = parseDispatchPayload(
+      dispatchBody("production", BAD, { trigger: "on-rollout-aborted", message: "" }),
+      "payload.json",
+    );
+    expect(reasonFromPayload(aborted)).toBe("Argo Rollouts aborted on orchestrator");
+  });
+
   it("parses the notification body", () => {
     const p = parseDispatchPayload(dispatchBody("production", BAD), "payload.json");
     expect(p).toMatchObject({

@@ -64,7 +64,7 @@ Examples:
     .action(async (envArg: string | undefined, opts: Options, cmd: Command) => {
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
-      const { parseDispatchPayload } = await import("../rollback/payload.js");
+      const { parseDispatchPayload, reasonFromPayload } = await import("../rollback/payload.js");
       let payload: import("../rollback/payload.js").DispatchPayload | undefined;
       if (opts.fromDispatch) {
         let text: string;
@@ -86,11 +86,7 @@ Examples:
           "name the environment to roll back (rollback <env>) or pass --from-dispatch <payload.json>",
         );
       const env = environmentByName(repo, envName);
-      const reason =
-        opts.reason?.trim() ||
-        (payload
-          ? `Argo Rollouts ${payload.trigger === "on-analysis-run-failed" ? "analysis failed" : "aborted"} on ${payload.rollout}${payload.message ? `: ${payload.message}` : ""}`
-          : undefined);
+      const reason = opts.reason?.trim() || (payload ? reasonFromPayload(payload) : undefined);
       if (!reason)
         throw new InputError('--reason "<why>" is required (it goes into the PR and the rejection)');
       if (opts.to !== undefined && payload)

@@ -124,3 +124,9 @@ export function isAnalysisFailure(payload: DispatchPayload | undefined): boolean
   if (!payload) return false;
   return payload.trigger === undefined || /aborted|analysis/i.test(payload.trigger);
 }
+
+/** the rollback reason a dispatch gives when the caller names none (PR, ledger and rejection) */
+export function reasonFromPayload(payload: DispatchPayload): string {
+  const what = payload.trigger === "on-analysis-run-failed" ? "analysis failed" : "aborted";
+  return `Argo Rollouts ${what} on ${payload.rollout}${payload.message ? `: ${payload.message}` : ""}`;
+}
