@@ -44,14 +44,20 @@ beforeAll(async () => {
     };
   });
 });
+// an empty local ledger per evaluation, all in one folder removed afterwards
+const ledgers = mkdtempSync(join(tmpdir(), "ngx-analysis-gate-ledgers-"));
+let ledgerCount = 0;
+
 afterAll(async () => {
   await argo.close();
   await prometheus.close();
   rmSync(root, { recursive: true, force: true });
+  rmSync(ledgers, { recursive: true, force: true });
 });
 
 async function analysisGate(env: Record<string, string>): Promise<GateReport["gates"][number] | undefined> {
-  const ledger = new LocalLedger(join(mkdtempSync(join(tmpdir(), "ngx-l-")), "ledger.json"));
+  ledgerCount += 1;
+  const ledger = new LocalLedger(join(ledgers, `ledger-${ledgerCount}.json`));
   const report = await gateReportFor(
     loadRepo(root),
     "staging",
