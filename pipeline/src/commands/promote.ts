@@ -35,6 +35,7 @@ Without GITHUB_TOKEN the branch and commit are made in the local checkout (worki
 untouched) and the pull request text is printed. With GITHUB_TOKEN and GITHUB_REPOSITORY (and
 GITHUB_API_URL on GitHub Enterprise) the branch, commit and pull request are made on GitHub.
 A rerun with the same versions changes nothing; newer versions update the same branch and PR.
+NGX_SOURCE_REPOSITORY=<owner>/<name> (the application repository) links image revisions in the PR.
 Exit codes: 0 opened, updated or nothing to promote · 1 gates closed or a rejected version ·
 2 bad input (unknown environment, backwards or skipping, unpinned images, bad overlay) · 3 GitHub failed.
 

@@ -22,6 +22,7 @@ export function register(program: Command): void {
 Writes only the images: block of the first environment's overlay (environments/<env>/kustomization.yaml),
 keeping its comments; as a direct commit or a release/<env> pull request per its write setting in
 environments/promotion.yaml (GitHub with GITHUB_TOKEN, else the local checkout).
+NGX_SOURCE_REPOSITORY=<owner>/<name> (the application repository) links image revisions in the PR.
 Exit codes: 0 written (or already there) · 1 a rejected version · 2 bad reference or unknown component
 (checked before any request) · 3 GitHub failed.
 
