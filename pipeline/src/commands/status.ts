@@ -23,7 +23,8 @@ Works without Argo CD (ARGOCD_SERVER unset: Git and the ledger only). Exit codes
 2 bad input · 3 Argo CD is configured but could not be read (the rest is still shown).
 
 Environment: ARGOCD_SERVER, ARGOCD_AUTH_TOKEN (live state); GITHUB_TOKEN, GITHUB_REPOSITORY
-(ledger and pull requests on GitHub, else .git/ngx-ledger.json and local branches).
+(ledger and pull requests on GitHub, else .git/ngx-ledger.json and local branches); NGX_NOW=<ISO-8601>
+shows ages as at another time.
 
 Examples:
   ngx-release status
