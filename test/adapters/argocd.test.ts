@@ -142,10 +142,13 @@ describe("RestArgoCd", () => {
           body: { error: "Method Not Allowed", code: 12, message: "Method Not Allowed" },
         })
         .expect("POST", "/api/v1/applications/a/resource/actions", { body: {} });
-      const argo = new RestArgoCd({ server: server.url, token: "t", retries: 1, retryDelayMs: 1 });
-      await argo.runResourceAction("a", { ...ROLLOUT, name: "x" }, "resume");
-      server.verify();
-      await server.close();
+      try {
+        const argo = new RestArgoCd({ server: server.url, token: "t", retries: 1, retryDelayMs: 1 });
+        await argo.runResourceAction("a", { ...ROLLOUT, name: "x" }, "resume");
+        server.verify();
+      } finally {
+        await server.close();
+      }
     }
   });
 
