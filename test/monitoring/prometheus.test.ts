@@ -1,8 +1,9 @@
-// The alert expressions and every dashboard query, run by a real Prometheus (/usr/bin/prometheus,
-// or PROMETHEUS_BIN) over synthetic data: the data is backfilled with `promtool tsdb
-// create-blocks-from openmetrics` into a temporary TSDB, Prometheus serves it on 127.0.0.1 with an
-// ephemeral port, and every query is evaluated at the last sample's time. This finds what a parser
-// cannot: many-to-many matching errors, label sets that do not join, panels that show nothing.
+// The alert expressions and every dashboard query, run by a real Prometheus (PROMETHEUS_BIN, else
+// prometheus on PATH, started by test/helpers/prometheus.ts) over synthetic data: the data is
+// backfilled with `promtool tsdb create-blocks-from openmetrics` into a temporary TSDB, Prometheus
+// serves it on 127.0.0.1 with an ephemeral port, and every query is evaluated at the last sample's
+// time. This finds what a parser cannot: many-to-many matching errors, label sets that do not join,
+// panels that show nothing.
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
