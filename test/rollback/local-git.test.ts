@@ -70,8 +70,12 @@ describe("rollback with the local forge and ledger", () => {
       description: "rolled back: 5xx spike after 1.1.0",
     });
 
+    // status lists the version as rejected, with the reason
     const status = await runCli(["status", "staging", "--json"], { cwd: root });
-    expect(status.stdout).toContain(versionId(BAD));
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout).rejected).toEqual([
+      expect.objectContaining({ version: versionId(BAD), rejected: true, reason: "5xx spike after 1.1.0" }),
+    ]);
   });
 
   it("unreject: allows the version again; a second unreject and a bad id are refused (exit 2)", async () => {
