@@ -175,7 +175,14 @@ describe("rollback --from-dispatch (production, failed analysis)", () => {
 
     // status shows the rejection; a later promote of the same version is refused
     const status = await runCli(["status", "production", "--json"], { cwd: root, env: env() });
-    expect(status.stdout).toContain(versionId(BAD));
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout).rejected).toEqual([
+      expect.objectContaining({
+        version: versionId(BAD),
+        rejected: true,
+        reason: expect.stringMatching(/^Argo Rollouts analysis failed on orchestrator/),
+      }),
+    ]);
     const promote = await runCli(["promote", "staging", "production"], { cwd: root, env: env() });
     expect(promote.code).toBe(1);
     expect(promote.stderr).toContain("refusing to write rejected version");
