@@ -12,6 +12,18 @@ export function buildProgram(): Command {
     .option("--json", "machine-readable output on stdout")
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ showGlobalOptions: true })
+    .addHelpText(
+      "after",
+      `
+Exit codes (every command): 0 ok · 1 a check, gate or analysis said no · 2 bad input, usage or
+configuration (nothing written) · 3 a remote service failed after retries (nothing half-written).
+
+Environment: GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL (without a token, branches and commits
+are made in the local checkout); ARGOCD_SERVER, ARGOCD_AUTH_TOKEN; PROMETHEUS_URL;
+GOOGLE_CLOUD_PROJECT with Application Default Credentials; NO_COLOR.
+
+Start with: ngx-release plan        Details of a command: ngx-release <command> --help`,
+    )
     .exitOverride();
   registerCommands(program);
   for (const sub of program.commands) sub.exitOverride();

@@ -43,6 +43,23 @@ describe("--help", () => {
     );
   });
 
+  it("the program's own help lists the commands, the exit codes and the environment", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    for (const [name] of commands) expect(r.stdout).toMatch(new RegExp(`\\n {2}${name} `));
+    expect(r.stdout).toContain(
+      "Exit codes (every command): 0 ok · 1 a check, gate or analysis said no · 2 bad input",
+    );
+    for (const variable of [
+      "GITHUB_TOKEN",
+      "ARGOCD_SERVER",
+      "PROMETHEUS_URL",
+      "GOOGLE_CLOUD_PROJECT",
+      "NO_COLOR",
+    ])
+      expect(r.stdout).toContain(variable);
+  });
+
   it.each(commands.map((c) => [c.join(" "), c]))(
     "%s: description, exit codes and an example of itself",
     async (name, path) => {
