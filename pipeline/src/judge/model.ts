@@ -101,8 +101,10 @@ const seconds = (v: unknown, field: string, where: string): number => {
   if (typeof v === "number") return v;
   try {
     return parseDuration(String(v)) / 1000;
-  } catch {
-    throw new ConfigError(`${where} ${field}: ${JSON.stringify(v)} is not a duration (e.g. "1m", "30s")`);
+  } catch (e) {
+    throw new ConfigError(`${where} ${field}: ${JSON.stringify(v)} is not a duration (e.g. "1m", "30s")`, {
+      cause: e,
+    });
   }
 };
 
