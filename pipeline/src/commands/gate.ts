@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { loadRepo } from "../config/load.js";
 import { ExitCode } from "../errors.js";
 import type { GateReport } from "../gates/index.js";
+import { publishGateReport } from "../gates/publish.js";
 import { gateReportFor } from "../gates/run.js";
 import { color, table } from "../output/format.js";
 import { actionsRunUrl, contextFrom } from "./context.js";
@@ -61,7 +62,14 @@ Examples:
         const repo = loadRepo(ctx.root);
         const report = await gateReportFor(repo, envName, ctx.env);
         let published: Record<string, unknown> | undefined;
-        if (opts.report) published = await publish(repo, report, ctx.env, opts, ctx.info);
+        if (opts.report)
+          published = await publishGateReport(
+            repo,
+            report,
+            ctx.env,
+            { ...opts, targetUrl: actionsRunUrl(ctx.env) },
+            ctx.info,
+          );
         if (ctx.json) ctx.printJson({ ...report, ...(published ? { published } : {}) });
         else ctx.print(renderGateReport(report));
         if (!report.open) {
@@ -71,48 +79,4 @@ Examples:
         }
       },
     );
-}
-
-async function publish(
-  repo: ReturnType<typeof loadRepo>,
-  report: GateReport,
-  env: NodeJS.ProcessEnv,
-  opts: { sha?: string; dryRun?: boolean },
-  info: (text: string) => void,
-): Promise<Record<string, unknown>> {
-  const context = `ngx-release/gate-${report.environment}`;
-  const closed = report.gates.filter((g) => !g.open);
-  const description = report.open
-    ? `all ${report.gates.length} gates open for ${report.version}`
-    : `${closed.length} closed: ${closed.map((g) => `${g.name}: ${g.reason}`).join("; ")}`;
-  const state = report.open ? "success" : "failure";
-  let sha = opts.sha;
-  let pr: number | undefined;
-  if (!sha) {
-    const { createForge } = await import("../adapters/forge-factory.js");
-    const forge = await createForge(env, repo);
-    const found = await forge.findOpenPullRequest(`promote/${report.environment}`, repo.config.baseBranch);
-    if (!found) {
-      info(
-        `no open promotion PR for ${report.environment} (head promote/${report.environment}): nothing to report on`,
-      );
-      return { context, state, description, sha: null };
-    }
-    sha = found.headSha;
-    pr = found.number;
-  }
-  const targetUrl = actionsRunUrl(env);
-  const status = { sha, state, context, description, ...(targetUrl ? { targetUrl } : {}) } as const;
-  const { githubSettingsFromEnv } = await import("../adapters/github/octokit.js");
-  const settings = githubSettingsFromEnv(env, repo.config.repository);
-  if (!settings || opts.dryRun) {
-    info(
-      `${opts.dryRun ? "dry run" : "no GITHUB_TOKEN"}: would publish ${context}=${state} on ${sha.slice(0, 7)}: ${description}`,
-    );
-    return { ...status, ...(pr ? { pullRequest: pr } : {}), published: false };
-  }
-  const { publishCommitStatus } = await import("../adapters/github/ledger.js");
-  await publishCommitStatus(settings, status); // settings carry NGX_GITHUB_RETRY_DELAY_MS already
-  info(`published ${context}=${state} on ${sha.slice(0, 7)}${pr ? ` (PR #${pr})` : ""}`);
-  return { ...status, ...(pr ? { pullRequest: pr } : {}), published: true };
 }
