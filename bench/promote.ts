@@ -112,8 +112,8 @@ console.log(
   ),
 );
 console.log(
-  "\nBoth promotions include two kustomize renders for the PR's rendered diff; the GitHub one also waits\n" +
-    "for @octokit/plugin-throttling's spacing of write requests (1 s between writes, 3 s before a PR is opened),\n" +
-    "which GitHub asks of clients creating content.",
+  "\nBoth promotions include two kustomize renders for the PR's rendered diff. Against the fake the\n" +
+    "write spacing of @octokit/plugin-throttling is off (NGX_GITHUB_WRITE_SPACING_MS=0); against real GitHub\n" +
+    "it adds 1 s between writes and 3 s before a PR is opened, as GitHub asks of clients creating content.",
 );
 if (!flat) process.exitCode = 1;
