@@ -36,6 +36,8 @@ describe("ngx-release plan", () => {
       "validation",
       "images",
       "promotions",
+      "rendered-diff",
+      "gates",
       "canary",
       "pull-requests",
     ]);

@@ -12,11 +12,17 @@ describe("plan sections", () => {
   it("runs added sections after the default ones with the gathered context; a failing one fails the plan", async () => {
     const seen: string[] = [];
     const gates: PlanSection = {
-      id: "gates",
-      title: "Gates",
+      id: "soak-check",
+      title: "Soak check",
       build(ctx) {
         seen.push(...ctx.promotions.map((p) => `${p.from}->${p.to}:${p.changes.length}`));
-        return { id: "gates", title: "Gates", ok: false, text: "soak: 10m left", data: { soakLeft: "10m" } };
+        return {
+          id: "soak-check",
+          title: "Soak check",
+          ok: false,
+          text: "soak: 10m left",
+          data: { soakLeft: "10m" },
+        };
       },
     };
     // env {}: a GITHUB_TOKEN in the developer's or CI's environment must not send the
@@ -27,9 +33,11 @@ describe("plan sections", () => {
       ["validation", true],
       ["images", true],
       ["promotions", true],
+      ["rendered-diff", true],
+      ["gates", true],
       ["canary", true],
       ["pull-requests", true],
-      ["gates", false],
+      ["soak-check", false],
     ]);
     expect(plan.ok).toBe(false);
     expect(plan.environments).toEqual(["dev", "staging", "production"]);
@@ -52,6 +60,38 @@ describe("plan on the repository's own environments", () => {
       },
     ]);
     expect(canary?.text).toContain("production  20% → pause 30m → 50% → pause 1h → 100%");
+  });
+
+  it("shows, per promotion, the rendered resources it would change and the gates with their reasons", async () => {
+    const plan = await buildPlan(loadForPlan(REPO), { env: {} });
+    const diff = plan.sections.find((s) => s.id === "rendered-diff")?.data as {
+      from: string;
+      to: string;
+      resources: { ref: string; status: string }[];
+      refused?: string;
+    }[];
+    // dev carries tags only: staging requires digests, so that promotion would be refused, and says why
+    expect(diff[0]).toMatchObject({ from: "dev", to: "staging" });
+    expect(diff[0]?.refused).toContain("staging requires images pinned by digest");
+    // staging → production changes exactly the five Rollouts
+    expect(diff[1]?.resources).toEqual(
+      ["a2a-server", "agent-services", "api-gateway", "orchestrator", "vertex-ai-client"].map((n) => ({
+        ref: `Rollout/${n}`,
+        status: "changed",
+      })),
+    );
+    const gates = plan.sections.find((s) => s.id === "gates");
+    const reports = gates?.data as {
+      environment: string;
+      gates: { name: string; open: boolean; reason: string }[];
+    }[];
+    expect(reports.map((r) => r.environment)).toEqual(["staging", "production"]);
+    const production = reports[1]?.gates ?? [];
+    expect(production.map((g) => g.name)).toContain("google-signals");
+    // without Argo CD nothing about the running environment can be proven: closed, never open
+    expect(production.find((g) => g.name === "synced-healthy")).toMatchObject({ open: false });
+    expect(gates?.ok).toBe(true); // a report: closed gates do not fail plan
+    expect(gates?.text).toMatch(/production\s+synced-healthy\s+CLOSED/);
   });
 
   it("lists open promotion pull requests from GitHub and ignores unrelated ones", async () => {

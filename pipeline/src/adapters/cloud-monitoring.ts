@@ -7,6 +7,8 @@
 //  - cloudMonitoringSource: listTimeSeries behind the MetricsSource interface (metrics/source.ts).
 // Project: GOOGLE_CLOUD_PROJECT; credentials: Application Default Credentials.
 // NGX_MONITORING_ENDPOINT=host:port talks plaintext gRPC to an emulator without any credentials.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { ConfigError, RemoteError } from "../errors.js";
 import { type MetricsSource, reduceValues } from "../metrics/source.js";
 
@@ -18,6 +20,25 @@ export interface MonitoringSettings {
   readonly endpoint?: string;
   /** per call, retries included (default 20 s; NGX_MONITORING_TIMEOUT_MS) */
   readonly timeoutMs?: number;
+  /**
+   * where Application Default Credentials come from: a key/federation file (GOOGLE_APPLICATION_CREDENTIALS
+   * or gcloud's well-known file), the GCE/GKE metadata server (only when METADATA_SERVER_DETECTION or
+   * GCE_METADATA_HOST says so), or nowhere — then nothing is asked and no metadata server is probed
+   */
+  readonly credentials?: "file" | "metadata-server" | "none";
+}
+
+/** Finds where ADC would come from without any network call (google-auth-library would probe 169.254.169.254). */
+export function credentialSource(env: NodeJS.ProcessEnv): "file" | "metadata-server" | "none" {
+  if (env.GOOGLE_APPLICATION_CREDENTIALS?.trim()) return "file";
+  const configDir =
+    env.CLOUDSDK_CONFIG?.trim() || (env.HOME ? join(env.HOME, ".config", "gcloud") : undefined);
+  if (configDir && existsSync(join(configDir, "application_default_credentials.json"))) return "file";
+  const detection = env.METADATA_SERVER_DETECTION?.trim();
+  if (env.GCE_METADATA_HOST?.trim() || detection === "assume-present" || detection === "ping-only") {
+    return "metadata-server";
+  }
+  return "none";
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
@@ -45,6 +66,7 @@ export function monitoringSettingsFromEnv(env: NodeJS.ProcessEnv): MonitoringSet
     projectId,
     ...(endpoint ? { endpoint } : {}),
     ...(Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {}),
+    credentials: endpoint ? "none" : credentialSource(env),
   };
 }
 
@@ -129,7 +151,34 @@ async function createClient(settings: MonitoringSettings): Promise<MetricService
       universeDomain: "googleapis.com",
     });
   }
-  return new MetricServiceClient({ projectId: settings.projectId });
+  if (settings.credentials === "none") {
+    throw new ConfigError(
+      "no Application Default Credentials for Cloud Monitoring (GOOGLE_APPLICATION_CREDENTIALS unset, no gcloud application-default file)",
+      {
+        hint: "gcloud auth application-default login, or google-github-actions/auth (Workload Identity Federation); on GCE/GKE set METADATA_SERVER_DETECTION=assume-present",
+      },
+    );
+  }
+  // resolve the credentials here, awaited, so a bad key file is an error of this call (gax would
+  // otherwise fail in the background and crash the process with an unhandled rejection)
+  const { GoogleAuth } = await import("google-auth-library");
+  const auth = new GoogleAuth({
+    projectId: settings.projectId,
+    scopes: ["https://www.googleapis.com/auth/monitoring"],
+  });
+  try {
+    await auth.getClient();
+  } catch (e) {
+    throw new RemoteError(
+      SERVICE,
+      `Application Default Credentials could not be loaded: ${(e as Error).message}`,
+      {
+        cause: e,
+        hint: "check GOOGLE_APPLICATION_CREDENTIALS (or run gcloud auth application-default login)",
+      },
+    );
+  }
+  return new MetricServiceClient({ projectId: settings.projectId, auth });
 }
 
 export interface Gauge {

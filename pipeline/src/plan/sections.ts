@@ -9,6 +9,7 @@ import type { K8sObject } from "../manifests/render.js";
 import type { ValidationReport } from "../manifests/validate.js";
 import { table } from "../output/format.js";
 import { type EnvironmentImages, type Promotion, version } from "./images.js";
+import { gatesSection, renderedDiffSection } from "./promotion-sections.js";
 
 /** "sha256:0123456789ab…" for people (JSON keeps the full digest). */
 export function short(v: string | undefined): string | undefined {
@@ -193,6 +194,8 @@ export const defaultSections: readonly PlanSection[] = [
   validationSection,
   imagesSection,
   promotionsSection,
+  renderedDiffSection,
+  gatesSection,
   canarySection,
   pullRequestsSection,
 ];

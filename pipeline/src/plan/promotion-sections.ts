@@ -1,0 +1,82 @@
+// Plan sections about each promotion along the chain: the rendered diff it would make in the
+// target environment, and the gates that decide whether it may open. Both are reports: a closed
+// gate or a refused promotion does not fail `plan` (validation does).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { isNgxError } from "../errors.js";
+import { table } from "../output/format.js";
+import type { PlanSection } from "./sections.js";
+
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export const renderedDiffSection: PlanSection = {
+  id: "rendered-diff",
+  title: "Rendered change each promotion would make",
+  async build({ repo, promotions }) {
+    const { overlayFile, planOverlayUpdate, sourceImages } = await import("../promotion/plan.js");
+    const { renderedDiff } = await import("../promotion/rendered-diff.js");
+    const data = [];
+    for (const p of promotions) {
+      const target = repo.environments.find((e) => e.name === p.to);
+      if (!target || p.changes.length === 0) {
+        data.push({ from: p.from, to: p.to, resources: [] as { ref: string; status: string }[] });
+        continue;
+      }
+      try {
+        const read = (env: string) => readFileSync(join(repo.root, overlayFile(env)), "utf8");
+        const update = planOverlayUpdate(
+          target,
+          read(p.to),
+          sourceImages(read(p.from), overlayFile(p.from)),
+          p.from,
+        );
+        const diff = await renderedDiff(repo, update.file, update.before, update.after);
+        data.push({ from: p.from, to: p.to, resources: diff.map((d) => ({ ref: d.ref, status: d.status })) });
+      } catch (e) {
+        if (!isNgxError(e)) throw e;
+        data.push({ from: p.from, to: p.to, resources: [], refused: describe(e) });
+      }
+    }
+    const text =
+      data.length === 0
+        ? "no promotion along the chain"
+        : data
+            .map((d) => {
+              const head = `${d.from} → ${d.to}`;
+              if ("refused" in d) return `${head}: promote would refuse: ${d.refused}`;
+              if (d.resources.length === 0) return `${head}: no rendered change`;
+              return `${head}: ${d.resources.length} resource(s)\n${table(
+                ["RESOURCE", "CHANGE"],
+                d.resources.map((r) => [r.ref, r.status]),
+              )}`;
+            })
+            .join("\n\n");
+    return { id: "rendered-diff", title: "Rendered change each promotion would make", ok: true, text, data };
+  },
+};
+
+export const gatesSection: PlanSection = {
+  id: "gates",
+  title: "Gates for each promotion (closed when they cannot be evaluated)",
+  async build({ repo, env }) {
+    const { gateReportFor } = await import("../gates/run.js");
+    const title = "Gates for each promotion (closed when they cannot be evaluated)";
+    const data = [];
+    const rows: string[][] = [];
+    for (const target of repo.environments.slice(1)) {
+      try {
+        const report = await gateReportFor(repo, target.name, env);
+        data.push(report);
+        if (report.gates.length === 0) rows.push([target.name, "(none configured)", "", ""]);
+        for (const g of report.gates) rows.push([target.name, g.name, g.open ? "open" : "CLOSED", g.reason]);
+      } catch (e) {
+        if (!isNgxError(e)) throw e;
+        data.push({ environment: target.name, error: describe(e) });
+        rows.push([target.name, "(not evaluated)", "", describe(e)]);
+      }
+    }
+    const text =
+      rows.length === 0 ? "only one environment: no gates" : table(["INTO", "GATE", "STATE", "REASON"], rows);
+    return { id: "gates", title, ok: true, text, data };
+  },
+};
