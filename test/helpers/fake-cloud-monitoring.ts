@@ -29,6 +29,8 @@ export interface FakeSeries {
   readonly resourceType: string;
   readonly resourceLabels: Record<string, string>;
   readonly valueType: "DOUBLE" | "INT64";
+  /** default GAUGE; DELTA for counts such as Vertex AI's (each point counts its own interval) */
+  readonly metricKind?: "GAUGE" | "DELTA";
   /** oldest first */
   readonly points: FakePoint[];
 }
@@ -55,21 +57,70 @@ function seriesKey(s: Pick<FakeSeries, "type" | "metricLabels" | "resourceType" 
   return `${s.type}|${sorted(s.metricLabels)}|${s.resourceType}|${sorted(s.resourceLabels)}`;
 }
 
-/** the subset of the Monitoring filter language the tests use: `a.b = "v"` terms joined by AND */
-function parseFilter(filter: string): [string, string][] {
-  return filter
-    .split(/\s+AND\s+/)
-    .map((term) => /^\s*([\w.]+)\s*=\s*"([^"]*)"\s*$/.exec(term))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => [m[1] as string, m[2] as string]);
+/** one term of a Monitoring filter: a field compared with a string or a matching function */
+interface FilterTerm {
+  readonly field: string;
+  readonly test: (value: string | undefined) => boolean;
 }
 
-function matches(s: FakeSeries, terms: [string, string][]): boolean {
-  return terms.every(([field, value]) => {
-    if (field === "metric.type") return s.type === value;
-    if (field === "resource.type") return s.resourceType === value;
-    if (field.startsWith("metric.labels.")) return s.metricLabels[field.slice(14)] === value;
-    if (field.startsWith("resource.labels.")) return s.resourceLabels[field.slice(16)] === value;
+const unquote = (s: string) => s.replace(/\\(.)/g, "$1");
+
+/** the right-hand side of `field = …`: "v", starts_with("v"), ends_with, has_substring, one_of("a", "b"), monitoring.regex.full_match("re") */
+function valueTest(rhs: string): ((v: string | undefined) => boolean) | undefined {
+  const literal = /^"((?:[^"\\]|\\.)*)"$/.exec(rhs);
+  if (literal) {
+    const want = unquote(literal[1] as string);
+    return (v) => v === want;
+  }
+  const call = /^([\w.]+)\(\s*(.*?)\s*\)$/s.exec(rhs);
+  if (!call) return undefined;
+  const args = [...(call[2] as string).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unquote(m[1] as string));
+  const [a] = args;
+  if (a === undefined) return undefined;
+  switch (call[1]) {
+    case "starts_with":
+      return (v) => v?.startsWith(a) === true;
+    case "ends_with":
+      return (v) => v?.endsWith(a) === true;
+    case "has_substring":
+      return (v) => v?.includes(a) === true;
+    case "one_of":
+      return (v) => v !== undefined && args.includes(v);
+    case "monitoring.regex.full_match": {
+      const re = new RegExp(`^(?:${a})$`);
+      return (v) => v !== undefined && re.test(v);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The subset of the Monitoring filter language ngx-release writes: `field = <value>` terms joined by
+ * AND, fields metric.type, resource.type, metric.label(s).KEY, resource.label(s).KEY. Anything else
+ * is refused with INVALID_ARGUMENT, as the service refuses a filter it cannot parse — never ignored,
+ * so a filter the fake does not understand cannot match more series than the real service would.
+ */
+function parseFilter(filter: string): FilterTerm[] {
+  return filter.split(/\s+AND\s+/).map((term) => {
+    const m = /^\s*((?:metric|resource)\.(?:type|labels?\.\w+))\s*=\s*(.+?)\s*$/s.exec(term);
+    const test = m ? valueTest(m[2] as string) : undefined;
+    if (!m || !test) {
+      throw fail(
+        grpc.status.INVALID_ARGUMENT,
+        `Field filter had an invalid value of "${filter}": could not parse "${term.trim()}".`,
+      );
+    }
+    return { field: (m[1] as string).replace(/\.label\./, ".labels."), test };
+  });
+}
+
+function matches(s: FakeSeries, terms: readonly FilterTerm[]): boolean {
+  return terms.every(({ field, test }) => {
+    if (field === "metric.type") return test(s.type);
+    if (field === "resource.type") return test(s.resourceType);
+    if (field.startsWith("metric.labels.")) return test(s.metricLabels[field.slice(14)]);
+    if (field.startsWith("resource.labels.")) return test(s.resourceLabels[field.slice(16)]);
     return false;
   });
 }
@@ -230,10 +281,10 @@ export class FakeCloudMonitoring {
       case "ListTimeSeries": {
         this.checkProject(req.name);
         const terms = parseFilter(String(req.filter ?? ""));
-        if (!terms.some(([f]) => f === "metric.type")) {
+        if (terms.filter((t) => t.field === "metric.type").length !== 1) {
           throw fail(
             grpc.status.INVALID_ARGUMENT,
-            "Field filter had an invalid value: a metric.type is required.",
+            "Field filter had an invalid value: exactly one metric.type is required.",
           );
         }
         const interval = req.interval as { startTime?: Timestamp; endTime?: Timestamp } | undefined;
@@ -244,7 +295,7 @@ export class FakeCloudMonitoring {
           .map((s) => ({
             metric: { type: s.type, labels: s.metricLabels },
             resource: { type: s.resourceType, labels: s.resourceLabels },
-            metricKind: "GAUGE",
+            metricKind: s.metricKind ?? "GAUGE",
             valueType: s.valueType,
             points: s.points
               .filter((p) => p.end > start && p.end <= end)

@@ -8,9 +8,11 @@ import {
 import { createPrometheus } from "../../pipeline/src/adapters/prometheus.js";
 import { ConfigError, RemoteError } from "../../pipeline/src/errors.js";
 import {
+  checkVertexAiModelInvocations,
   checkVertexAiPredictionErrors,
   prometheusSource,
   VERTEX_AI,
+  VERTEX_AI_PUBLISHER,
 } from "../../pipeline/src/metrics/source.js";
 import { FakeCloudMonitoring } from "../helpers/fake-cloud-monitoring.js";
 import { FakeServer } from "../helpers/fake-server.js";
@@ -129,6 +131,56 @@ describe("Cloud Monitoring metrics source", () => {
     expect(idle.verdict).toBe("inconclusive");
   });
 
+  it("the Vertex AI publisher-model check counts non-2xx invocations of the model only", async () => {
+    const invocations = (model: string, code: string, end: number, value: number) =>
+      fake.addSeries({
+        type: VERTEX_AI_PUBLISHER.invocationCount,
+        metricKind: "DELTA",
+        resourceType: VERTEX_AI_PUBLISHER.resourceType,
+        resourceLabels: { model_user_id: model, publisher: "google", location: "us-central1" },
+        metricLabels: { response_code: code, method: "GenerateContent" },
+        valueType: "INT64",
+        points: [{ end, value }],
+      });
+    invocations("gemini-2.5-flash", "200", at(10), 180);
+    invocations("gemini-2.5-flash", "204", at(9), 10);
+    invocations("gemini-2.5-flash", "429", at(8), 6);
+    invocations("gemini-2.5-flash", "400", at(7), 2);
+    invocations("gemini-2.5-flash", "500", at(6), 2);
+    invocations("gemini-2.5-flash", "500", at(45), 900); // before the window
+    invocations("gemini-2.5-pro", "503", at(5), 70);
+    const opts = { windowMs: 30 * 60_000, end: END, maxErrorRate: 0.02 };
+    const flash = await checkVertexAiModelInvocations(source, { ...opts, model: "gemini-2.5-flash" });
+    expect(flash).toMatchObject({ model: "gemini-2.5-flash", errors: 10, predictions: 200, verdict: "fail" });
+    expect(flash.errorRate).toBeCloseTo(0.05);
+    expect(flash.filters).toEqual({
+      total: `metric.type = "${VERTEX_AI_PUBLISHER.invocationCount}" AND resource.type = "aiplatform.googleapis.com/PublisherModel" AND resource.labels.model_user_id = "gemini-2.5-flash"`,
+      ok: `metric.type = "${VERTEX_AI_PUBLISHER.invocationCount}" AND resource.type = "aiplatform.googleapis.com/PublisherModel" AND resource.labels.model_user_id = "gemini-2.5-flash" AND metric.labels.response_code = starts_with("2")`,
+    });
+    expect(flash.detail).toBe(
+      "Vertex AI gemini-2.5-flash invocations failed (response_code not 2xx) 10/200 = 5.00% (above 2.00%)",
+    );
+    const every = await checkVertexAiModelInvocations(source, { ...opts, maxErrorRate: 0.5 });
+    expect(every).toMatchObject({ errors: 80, predictions: 270, verdict: "pass" });
+    const idle = await checkVertexAiModelInvocations(source, { ...opts, model: "gemini-2.5-flash-lite" });
+    expect(idle).toMatchObject({ errors: 0, predictions: 0, verdict: "inconclusive" });
+  });
+
+  it("the fake refuses a filter it cannot parse, as the service does, instead of matching everything", async () => {
+    const err = await source
+      .scalar({
+        query: `metric.type = "${VERTEX_AI.errorCount}" AND NOT metric.labels.response_code = "200"`,
+        windowMs: 60_000,
+        end: END,
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteError);
+    expect(err).toMatchObject({ status: 3 });
+    expect((err as Error).message).toMatch(
+      /INVALID_ARGUMENT: .*could not parse "NOT metric\.labels\.response_code/,
+    );
+  });
+
   it("a refused read is a RemoteError with the gRPC status", async () => {
     fake.denied.add("ListTimeSeries");
     try {
@@ -145,8 +197,10 @@ describe("Cloud Monitoring metrics source", () => {
   });
 
   it("settings come from the environment and bad values are refused", () => {
+    // no key file, no gcloud login, no metadata server in this environment: credentials "none"
     expect(monitoringSettingsFromEnv({ GOOGLE_CLOUD_PROJECT: "ngx-agents-prod" })).toEqual({
       projectId: "ngx-agents-prod",
+      credentials: "none",
     });
     expect(() => monitoringSettingsFromEnv({})).toThrow(ConfigError);
     expect(() => monitoringSettingsFromEnv({ GOOGLE_CLOUD_PROJECT: "NGX Agents" })).toThrow(

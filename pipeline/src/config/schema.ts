@@ -38,26 +38,56 @@ const googleCloudProject = z
  * Limits of the google-signals gate (gates/google-signals.ts), set on the environment promoted INTO and
  * about the environment before it; every field has its default here and nowhere else.
  */
-export const googleSignalsSchema = z.strictObject({
-  /** how far back Cloud Monitoring is read */
-  window: duration.default("30m"),
-  /** Vertex AI online prediction errors ÷ predictions must not exceed this (0.02 = 2 %) */
-  maxVertexAiErrorRate: z.number().min(0).max(1).default(0.02),
-  /** fewer predictions than this in the window is not enough evidence: closed (0 accepts no traffic) */
-  minVertexAiPredictions: z.number().int().min(0).default(1),
-  /** only this Vertex AI endpoint (resource label endpoint_id); default: every endpoint of the project */
-  vertexAiEndpoint: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]*$/i, "a Vertex AI endpoint id (letters, digits, dashes)")
-    .optional(),
-  /** the Cloud SQL instance name (Cloud Monitoring database_id = "<project>:<instance>") */
-  cloudSqlInstance: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]*$/, "a Cloud SQL instance name (lower-case letters, digits, dashes)")
-    .default("ngx-agents"),
-  /** share of cloudsql.googleapis.com/database/up samples that must be up in the window (1 = all) */
-  minCloudSqlUptime: z.number().min(0).max(1).default(1),
-});
+export const googleSignalsSchema = z
+  .strictObject({
+    /** how far back Cloud Monitoring is read */
+    window: duration.default("30m"),
+    /**
+     * where Vertex AI's error rate is read: `publisher` = publisher models called directly (Gemini:
+     * publisher/online_serving/model_invocation_count, failed = response_code not 2xx); `endpoint` =
+     * models deployed to a Vertex AI endpoint (prediction/online/error_count ÷ prediction_count)
+     */
+    vertexAiSource: z.enum(["publisher", "endpoint"]).default("publisher"),
+    /** publisher only: the model (resource label model_user_id, e.g. gemini-2.5-flash); default: every publisher model */
+    vertexAiModel: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.@-]*$/i, "a Vertex AI publisher model id such as gemini-2.5-flash")
+      .optional(),
+    /** Vertex AI failed ÷ all invocations (publisher) or errors ÷ predictions (endpoint) must not exceed this (0.02 = 2 %) */
+    maxVertexAiErrorRate: z.number().min(0).max(1).default(0.02),
+    /** fewer invocations/predictions than this in the window is not enough evidence: closed (0 accepts no traffic) */
+    minVertexAiPredictions: z.number().int().min(0).default(1),
+    /** endpoint only: this Vertex AI endpoint (resource label endpoint_id); default: every endpoint of the project */
+    vertexAiEndpoint: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/i, "a Vertex AI endpoint id (letters, digits, dashes)")
+      .optional(),
+    /** the Cloud SQL instance name (Cloud Monitoring database_id = "<project>:<instance>") */
+    cloudSqlInstance: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, "a Cloud SQL instance name (lower-case letters, digits, dashes)")
+      .default("ngx-agents"),
+    /** share of cloudsql.googleapis.com/database/up samples that must be up in the window (1 = all) */
+    minCloudSqlUptime: z.number().min(0).max(1).default(1),
+  })
+  .superRefine((g, ctx) => {
+    // a field the chosen source never reads would be silently ignored: refuse it instead
+    if (g.vertexAiSource === "publisher" && g.vertexAiEndpoint !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["vertexAiEndpoint"],
+        message:
+          "only read with vertexAiSource: endpoint (the default source, publisher, filters on vertexAiModel)",
+      });
+    }
+    if (g.vertexAiSource === "endpoint" && g.vertexAiModel !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["vertexAiModel"],
+        message: "only read with vertexAiSource: publisher (endpoint filters on vertexAiEndpoint)",
+      });
+    }
+  });
 export type GoogleSignalsConfig = z.infer<typeof googleSignalsSchema>;
 
 const environment = z.strictObject({

@@ -1,7 +1,8 @@
 // google-signals: what only Google Cloud knows about the previous environment, read from Cloud
-// Monitoring through the same MetricsSource interface as Prometheus: the Vertex AI online prediction
-// error rate (prediction/online/error_count ÷ prediction_count) and the Cloud SQL instance's health
-// (database/up) over a window. Limits: `googleSignals` of the target environment (config/schema.ts
+// Monitoring through the same MetricsSource interface as Prometheus: the Vertex AI error rate and the
+// Cloud SQL instance's health (database/up) over a window. Vertex AI by `vertexAiSource`: publisher
+// (default; Gemini called directly: publisher/online_serving/model_invocation_count of `vertexAiModel`,
+// failed = response_code not 2xx) or endpoint (prediction/online/error_count ÷ prediction_count). Limits: `googleSignals` of the target environment (config/schema.ts
 // googleSignalsSchema, defaults there). The project: `googleCloudProject` of the previous environment,
 // else GOOGLE_CLOUD_PROJECT. Not configured, refused or unreachable → closed, never open.
 import { parseDuration } from "../config/duration.js";
@@ -10,8 +11,11 @@ import { RemoteError } from "../errors.js";
 import {
   type CloudSqlUpCheck,
   checkCloudSqlUp,
+  checkVertexAiModelInvocations,
   checkVertexAiPredictionErrors,
   type MetricsSource,
+  VERTEX_AI,
+  VERTEX_AI_PUBLISHER,
   type VertexAiErrorCheck,
 } from "../metrics/source.js";
 import { type Gate, NotConfigured } from "./types.js";
@@ -33,33 +37,61 @@ export async function judgeGoogleSignals(
 ): Promise<GoogleSignalsVerdict> {
   const { limits } = options;
   const windowMs = parseDuration(limits.window);
+  const end = options.end;
+  const publisher = limits.vertexAiSource === "publisher";
   const [vertexAi, cloudSql] = await Promise.all([
-    checkVertexAiPredictionErrors(source, {
-      windowMs,
-      end: options.end,
-      maxErrorRate: limits.maxVertexAiErrorRate,
-      ...(limits.vertexAiEndpoint ? { endpointId: limits.vertexAiEndpoint } : {}),
-    }),
+    publisher
+      ? checkVertexAiModelInvocations(source, {
+          windowMs,
+          end,
+          maxErrorRate: limits.maxVertexAiErrorRate,
+          ...(limits.vertexAiModel ? { model: limits.vertexAiModel } : {}),
+        })
+      : checkVertexAiPredictionErrors(source, {
+          windowMs,
+          end,
+          maxErrorRate: limits.maxVertexAiErrorRate,
+          ...(limits.vertexAiEndpoint ? { endpointId: limits.vertexAiEndpoint } : {}),
+        }),
     checkCloudSqlUp(source, {
       project: options.project,
       instance: limits.cloudSqlInstance,
       windowMs,
-      end: options.end,
+      end,
       minUptime: limits.minCloudSqlUptime,
     }),
   ]);
-  const endpoint = limits.vertexAiEndpoint ? ` (endpoint ${limits.vertexAiEndpoint})` : "";
+  const min = limits.minVertexAiPredictions;
+  const n = vertexAi.predictions;
   let vertexOk: boolean;
   let vertexText: string;
-  if (vertexAi.predictions < limits.minVertexAiPredictions) {
-    vertexOk = false;
-    vertexText = `only ${vertexAi.predictions} Vertex AI predictions${endpoint}, at least ${limits.minVertexAiPredictions} needed to judge the error rate`;
-  } else if (vertexAi.errorRate === undefined) {
-    vertexOk = true;
-    vertexText = `no Vertex AI predictions${endpoint} (none required)`;
+  if (publisher) {
+    // one line naming the metric, the model and the counts
+    const what = limits.vertexAiModel
+      ? `Vertex AI ${limits.vertexAiModel} model_invocation_count`
+      : "Vertex AI model_invocation_count (every publisher model)";
+    if (n < min) {
+      vertexOk = false;
+      vertexText = `${what}: only ${n} invocations, at least ${min} needed to judge the error rate`;
+    } else if (vertexAi.errorRate === undefined) {
+      vertexOk = true;
+      vertexText = `${what}: no invocations (none required)`;
+    } else {
+      vertexOk = vertexAi.verdict === "pass";
+      vertexText = `${what}: ${vertexAi.errors}/${n} failed (response_code not 2xx) = ${percent(vertexAi.errorRate)} (${vertexOk ? "within" : "above"} ${percent(limits.maxVertexAiErrorRate)})`;
+    }
   } else {
-    vertexOk = vertexAi.verdict === "pass";
-    vertexText = `Vertex AI prediction errors${endpoint} ${vertexAi.errors}/${vertexAi.predictions} = ${percent(vertexAi.errorRate)} (${vertexOk ? "within" : "above"} ${percent(limits.maxVertexAiErrorRate)})`;
+    const endpoint = limits.vertexAiEndpoint ? ` (endpoint ${limits.vertexAiEndpoint})` : "";
+    if (n < min) {
+      vertexOk = false;
+      vertexText = `only ${n} Vertex AI predictions${endpoint}, at least ${min} needed to judge the error rate`;
+    } else if (vertexAi.errorRate === undefined) {
+      vertexOk = true;
+      vertexText = `no Vertex AI predictions${endpoint} (none required)`;
+    } else {
+      vertexOk = vertexAi.verdict === "pass";
+      vertexText = `Vertex AI prediction errors${endpoint} ${vertexAi.errors}/${n} = ${percent(vertexAi.errorRate)} (${vertexOk ? "within" : "above"} ${percent(limits.maxVertexAiErrorRate)})`;
+    }
   }
   const sqlOk = cloudSql.verdict === "pass";
   const sqlText =
@@ -120,12 +152,20 @@ export const googleSignals: Gate = async (ctx) => {
       project,
       window: limits.window,
       vertexAi: {
+        source: limits.vertexAiSource,
+        metric:
+          limits.vertexAiSource === "publisher"
+            ? VERTEX_AI_PUBLISHER.invocationCount
+            : `${VERTEX_AI.errorCount} ÷ ${VERTEX_AI.predictionCount}`,
+        ...(limits.vertexAiModel ? { model: limits.vertexAiModel } : {}),
+        ...(limits.vertexAiEndpoint ? { endpoint: limits.vertexAiEndpoint } : {}),
+        /** publisher: invocations whose response_code is not 2xx; endpoint: prediction errors */
         errors: v.errors,
+        /** publisher: every invocation; endpoint: predictions */
         predictions: v.predictions,
         ...(v.errorRate !== undefined ? { errorRate: v.errorRate } : {}),
         maxErrorRate: limits.maxVertexAiErrorRate,
         minPredictions: limits.minVertexAiPredictions,
-        ...(limits.vertexAiEndpoint ? { endpoint: limits.vertexAiEndpoint } : {}),
       },
       cloudSql: {
         databaseId: s.databaseId,

@@ -1,7 +1,8 @@
 // A metrics source as analysis and gates read it: one number for a query over a window. Prometheus
 // (PromQL, adapters/prometheus.ts) and Cloud Monitoring (a Monitoring filter, adapters/cloud-monitoring.ts)
-// both sit behind it, so a check that needs a Google-only signal (Vertex AI prediction errors and
-// latency, Cloud SQL health) is written once against this interface.
+// both sit behind it, so a check that needs a Google-only signal (Vertex AI endpoint prediction errors
+// and latency, Vertex AI publisher-model (Gemini) invocation failures, Cloud SQL health) is written
+// once against this interface.
 import type { Prometheus } from "../adapters/prometheus.js";
 
 export type Reducer = "sum" | "max" | "mean";
@@ -109,6 +110,78 @@ export async function checkVertexAiPredictionErrors(
     maxErrorRate: max,
     verdict,
     detail: `Vertex AI prediction errors ${e}/${n} = ${(rate * 100).toFixed(2)}% (${verdict === "fail" ? "above" : "within"} ${(max * 100).toFixed(2)}%)`,
+  };
+}
+
+/**
+ * Vertex AI publisher models called directly (Gemini through generateContent, no endpoint of ours):
+ * one DELTA INT64 count of invocations per model, on the aiplatform.googleapis.com/PublisherModel
+ * resource (labels model_user_id, publisher, model_version_id, location), with the metric label
+ * response_code ("200", "429", "500", …) among request_type and method.
+ */
+export const VERTEX_AI_PUBLISHER = {
+  invocationCount: "aiplatform.googleapis.com/publisher/online_serving/model_invocation_count",
+  resourceType: "aiplatform.googleapis.com/PublisherModel",
+} as const;
+
+export interface VertexAiInvocationCheck extends VertexAiErrorCheck {
+  /** the publisher model (resource label model_user_id); undefined = every publisher model */
+  readonly model?: string;
+  /** the two Monitoring filters read: every invocation, and the 2xx ones */
+  readonly filters: { readonly total: string; readonly ok: string };
+}
+
+/**
+ * Failed invocations of a Vertex AI publisher model over a window: `errors` are the invocations whose
+ * response_code is not 2xx — 5xx (the service failed), 429 (quota exhausted: the caller saw a failure)
+ * and every other 4xx (400 a request the new version builds wrong, 403 a missing IAM grant, 404 a
+ * wrong model id: the failures a release causes) — and `predictions` every invocation. Two reads of
+ * one window: the 2xx invocations first, then all of them, so a point landing between the reads can
+ * only count as a failure (the gate closes, never opens, on it). Fails above `maxErrorRate`,
+ * inconclusive without invocations.
+ */
+export async function checkVertexAiModelInvocations(
+  source: MetricsSource,
+  options: { windowMs: number; end?: Date; maxErrorRate: number; model?: string },
+): Promise<VertexAiInvocationCheck> {
+  const scope =
+    `metric.type = "${VERTEX_AI_PUBLISHER.invocationCount}" AND resource.type = "${VERTEX_AI_PUBLISHER.resourceType}"` +
+    (options.model ? ` AND resource.labels.model_user_id = "${options.model}"` : "");
+  const filters = { total: scope, ok: `${scope} AND metric.labels.response_code = starts_with("2")` };
+  const base = {
+    windowMs: options.windowMs,
+    ...(options.end ? { end: options.end } : {}),
+    reduce: "sum" as const,
+  };
+  const ok = await source.scalar({ ...base, query: filters.ok });
+  const total = await source.scalar({ ...base, query: filters.total });
+  const n = total.value ?? 0;
+  const e = Math.max(0, n - (ok.value ?? 0));
+  const max = options.maxErrorRate;
+  const model = options.model ? { model: options.model } : {};
+  const what = `Vertex AI ${options.model ?? "publisher model"} invocations`;
+  if (n <= 0) {
+    return {
+      ...model,
+      filters,
+      errors: e,
+      predictions: n,
+      maxErrorRate: max,
+      verdict: "inconclusive",
+      detail: `no ${what} in the window (${source.name})`,
+    };
+  }
+  const rate = e / n;
+  const verdict = rate > max ? "fail" : "pass";
+  return {
+    ...model,
+    filters,
+    errors: e,
+    predictions: n,
+    errorRate: rate,
+    maxErrorRate: max,
+    verdict,
+    detail: `${what} failed (response_code not 2xx) ${e}/${n} = ${(rate * 100).toFixed(2)}% (${verdict === "fail" ? "above" : "within"} ${(max * 100).toFixed(2)}%)`,
   };
 }
 
