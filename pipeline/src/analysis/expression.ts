@@ -141,16 +141,34 @@ function isIntegerLiteral(node: Node): boolean {
  * len() guard, so we do too).
  */
 export function evaluateCondition(expr: string, result: ResultValue): boolean {
-  if (/\{\{/.test(expr)) throw new ExpressionError(`unresolved argument in "${expr}"`);
-  const problems = checkAnalysisExpression(expr);
-  if (problems.length > 0) throw new ExpressionError(problems.join("; "));
-  if (Array.isArray(result) && result.length === 0 && /\bresult\s*\[/.test(expr)) {
+  return runCondition(compileCondition(expr), result);
+}
+
+/** A condition parsed and checked once; a problem is kept and thrown when the condition is run. */
+type CompiledCondition =
+  | { readonly expr: string; readonly ast: Node }
+  | { readonly expr: string; readonly error: string };
+
+function compileCondition(expr: string): CompiledCondition {
+  try {
+    if (/\{\{/.test(expr)) throw new ExpressionError(`unresolved argument in "${expr}"`);
+    const problems = checkAnalysisExpression(expr);
+    if (problems.length > 0) throw new ExpressionError(problems.join("; "));
+    return { expr, ast: parse(expr) };
+  } catch (e) {
+    return { expr, error: (e as Error).message };
+  }
+}
+
+function runCondition(c: CompiledCondition, result: ResultValue): boolean {
+  if ("error" in c) throw new ExpressionError(c.error);
+  if (Array.isArray(result) && result.length === 0 && /\bresult\s*\[/.test(c.expr)) {
     throw new ExpressionError(
-      `metric result is empty and "${expr}" indexes into it (no data returned by the query)`,
+      `metric result is empty and "${c.expr}" indexes into it (no data returned by the query)`,
     );
   }
-  const out = evaluate(parse(expr), result);
-  if (typeof out !== "boolean") throw new ExpressionError(`"${expr}" gave ${show(out)}, expected a bool`);
+  const out = evaluate(c.ast, result);
+  if (typeof out !== "boolean") throw new ExpressionError(`"${c.expr}" gave ${show(out)}, expected a bool`);
   return out;
 }
 
@@ -251,50 +269,29 @@ function evaluate(node: Node, result: ResultValue): Value {
 export type Verdict = "Successful" | "Failed" | "Inconclusive" | "Error";
 
 /**
- * measurementVerdict with the conditions parsed and checked once, for callers that judge many
- * results with the same conditions (`ngx-release judge simulate`). Same semantics, same errors.
+ * The verdict function of a pair of conditions, parsed and checked once, for callers that judge
+ * many results with the same conditions (`ngx-release judge simulate`); measurementVerdict uses it.
  */
 export function compileVerdict(
   successCondition: string | undefined,
   failureCondition: string | undefined,
 ): (result: ResultValue) => { verdict: Verdict; message?: string } {
-  const compile = (expr: string | undefined) => {
-    if (!expr) return undefined;
-    try {
-      if (/\{\{/.test(expr)) throw new ExpressionError(`unresolved argument in "${expr}"`);
-      const problems = checkAnalysisExpression(expr);
-      if (problems.length > 0) throw new ExpressionError(problems.join("; "));
-      return { expr, ast: parse(expr) };
-    } catch (e) {
-      return { expr, error: (e as Error).message };
-    }
-  };
-  const conditions = [compile(successCondition), compile(failureCondition)] as const;
-  const run = (c: (typeof conditions)[number], result: ResultValue): boolean => {
-    if (!c) return false;
-    if ("error" in c) throw new ExpressionError(c.error);
-    if (Array.isArray(result) && result.length === 0 && /\bresult\s*\[/.test(c.expr))
-      throw new ExpressionError(
-        `metric result is empty and "${c.expr}" indexes into it (no data returned by the query)`,
-      );
-    const out = evaluate(c.ast, result);
-    if (typeof out !== "boolean") throw new ExpressionError(`"${c.expr}" gave ${show(out)}, expected a bool`);
-    return out;
-  };
+  const success = successCondition ? compileCondition(successCondition) : undefined;
+  const failure = failureCondition ? compileCondition(failureCondition) : undefined;
   return (result) => {
-    let success = false;
-    let failure = false;
+    let succeeded = false;
+    let failed = false;
     try {
-      success = run(conditions[0], result);
-      failure = run(conditions[1], result);
+      if (success) succeeded = runCondition(success, result);
+      if (failure) failed = runCondition(failure, result);
     } catch (e) {
       return { verdict: "Error", message: (e as Error).message };
     }
-    if (!successCondition && !failureCondition) return { verdict: "Successful" };
-    if (successCondition && !failureCondition) failure = !success;
-    if (!successCondition && failureCondition) success = !failure;
-    if (failure) return { verdict: "Failed" };
-    if (!success) return { verdict: "Inconclusive" };
+    if (!success && !failure) return { verdict: "Successful" };
+    if (success && !failure) failed = !succeeded;
+    if (!success && failure) succeeded = !failed;
+    if (failed) return { verdict: "Failed" };
+    if (!succeeded) return { verdict: "Inconclusive" };
     return { verdict: "Successful" };
   };
 }
@@ -309,18 +306,5 @@ export function measurementVerdict(
   successCondition: string | undefined,
   failureCondition: string | undefined,
 ): { verdict: Verdict; message?: string } {
-  let success = false;
-  let failure = false;
-  try {
-    if (successCondition) success = evaluateCondition(successCondition, result);
-    if (failureCondition) failure = evaluateCondition(failureCondition, result);
-  } catch (e) {
-    return { verdict: "Error", message: (e as Error).message };
-  }
-  if (!successCondition && !failureCondition) return { verdict: "Successful" };
-  if (successCondition && !failureCondition) failure = !success;
-  if (!successCondition && failureCondition) success = !failure;
-  if (failure) return { verdict: "Failed" };
-  if (!success) return { verdict: "Inconclusive" };
-  return { verdict: "Successful" };
+  return compileVerdict(successCondition, failureCondition)(result);
 }
