@@ -13,7 +13,7 @@ import { LocalLedger } from "../../pipeline/src/ledger/local.js";
 import { CLOUD_SQL, VERTEX_AI, VERTEX_AI_PUBLISHER } from "../../pipeline/src/metrics/source.js";
 import { runCli } from "../helpers/cli.js";
 import { FakeCloudMonitoring, type FakePoint } from "../helpers/fake-cloud-monitoring.js";
-import { FakeServer } from "../helpers/fake-server.js";
+import { type MetadataGuard, startMetadataGuard } from "../helpers/metadata-guard.js";
 import { type GateRepo, gateRepo, PROMOTION_YAML } from "./fixture.js";
 
 const NOW = "2026-11-25T12:00:00Z"; // a Wednesday: no freeze
@@ -41,16 +41,13 @@ const withEndpointSignals = () =>
   );
 
 let fake: FakeCloudMonitoring;
-let metadata: FakeServer;
+let metadata: MetadataGuard;
 let configured: GateRepo;
 let unconfigured: GateRepo;
 let endpointMode: GateRepo;
-const saved = { host: process.env.GCE_METADATA_HOST, ip: process.env.GCE_METADATA_IP };
 
 beforeAll(async () => {
-  metadata = await FakeServer.start();
-  process.env.GCE_METADATA_HOST = new URL(metadata.url).host;
-  process.env.GCE_METADATA_IP = new URL(metadata.url).host;
+  metadata = await startMetadataGuard();
   fake = await FakeCloudMonitoring.start(PROJECT);
   configured = gateRepo(withSignals({ project: true }));
   unconfigured = gateRepo(withSignals({ project: false }));
@@ -60,18 +57,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fake.close();
-  await metadata.close();
   configured.cleanup();
   unconfigured.cleanup();
   endpointMode.cleanup();
-  for (const [k, v] of [
-    ["GCE_METADATA_HOST", saved.host],
-    ["GCE_METADATA_IP", saved.ip],
-  ] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  expect(metadata.requests.map((r) => r.path)).toEqual([]);
+  expect(await metadata.stop()).toEqual([]);
 });
 beforeEach(() => {
   fake.series.clear();
@@ -455,8 +444,8 @@ describe("ngx-release gate production --json (the repository's promotion.yaml)",
         env: {
           NGX_NOW: NOW,
           NGX_MONITORING_ENDPOINT: fake.endpoint,
-          GCE_METADATA_HOST: new URL(metadata.url).host,
-          GCE_METADATA_IP: new URL(metadata.url).host,
+          GCE_METADATA_HOST: metadata.host,
+          GCE_METADATA_IP: metadata.host,
         },
       });
       expect(r.code, r.stderr).toBe(1);

@@ -16,6 +16,7 @@ import {
 } from "../../pipeline/src/metrics/source.js";
 import { FakeCloudMonitoring } from "../helpers/fake-cloud-monitoring.js";
 import { FakeServer } from "../helpers/fake-server.js";
+import { type MetadataGuard, startMetadataGuard } from "../helpers/metadata-guard.js";
 
 const END = new Date("2026-11-26T10:00:00Z");
 const at = (minutesBefore: number) => END.getTime() / 1000 - minutesBefore * 60;
@@ -29,13 +30,10 @@ const endpoint = (id: string) => ({
 let fake: FakeCloudMonitoring;
 let source: ReturnType<typeof cloudMonitoringSource>;
 // where google-auth-library would look for a metadata server: any request there fails the suite
-let metadata: FakeServer;
-const saved = { host: process.env.GCE_METADATA_HOST, ip: process.env.GCE_METADATA_IP };
+let metadata: MetadataGuard;
 
 beforeAll(async () => {
-  metadata = await FakeServer.start();
-  process.env.GCE_METADATA_HOST = new URL(metadata.url).host;
-  process.env.GCE_METADATA_IP = new URL(metadata.url).host;
+  metadata = await startMetadataGuard();
   fake = await FakeCloudMonitoring.start("ngx-agents-test");
   source = cloudMonitoringSource({ projectId: "ngx-agents-test", endpoint: fake.endpoint });
   // endpoint 111: 1000 predictions and 30 errors in the last 30 minutes, plus older points outside it
@@ -67,15 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await source.close();
   await fake.close();
-  await metadata.close();
-  for (const [k, v] of [
-    ["GCE_METADATA_HOST", saved.host],
-    ["GCE_METADATA_IP", saved.ip],
-  ] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  expect(metadata.requests.map((r) => r.path)).toEqual([]);
+  expect(await metadata.stop()).toEqual([]);
 });
 
 describe("Cloud Monitoring metrics source", () => {
