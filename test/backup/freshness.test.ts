@@ -205,9 +205,9 @@ describe("backupFreshness through the Argo CD REST adapter", () => {
 
   it("an environment without backups is a ConfigError; Argo CD refusing is a RemoteError", async () => {
     const { backup: _, ...dev } = production;
-    await expect(backupFreshness(argocd, { ...dev, name: "dev" })).rejects.toThrow(ConfigError);
+    await expect(backupFreshness(argocd, { ...dev, name: "dev" }, { now: NOW })).rejects.toThrow(ConfigError);
     fake.forbidden.add("ngx-agents-production");
-    const e = await backupFreshness(argocd, production).catch((x: unknown) => x);
+    const e = await backupFreshness(argocd, production, { now: NOW }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RemoteError);
     expect((e as RemoteError).status).toBe(403);
   });

@@ -3,6 +3,7 @@
 // bad input (exit 2, no write request) and Argo CD down (exit 3).
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { hoursBefore, TEST_NOW } from "../helpers/clock.js";
 import { FakeArgoCd, refOf } from "../helpers/fake-argocd.js";
 import {
   completedPod,
@@ -34,7 +35,9 @@ afterEach(async () => {
 });
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  runCli(["--repo", root, ...args], { env: { ...fake.env(), NGX_ARGOCD_RETRIES: "1", ...env } });
+  runCli(["--repo", root, ...args], {
+    env: { ...fake.env(), NGX_ARGOCD_RETRIES: "1", NGX_NOW: TEST_NOW, ...env },
+  });
 
 const writes = () => fake.server.requests.filter((r) => r.method !== "GET");
 
@@ -172,7 +175,7 @@ describe("backup run", () => {
   });
 
   it("--if-stale skips a run while the last backup is younger than maxAgeBeforeRelease", async () => {
-    const recent = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const recent = hoursBefore(2);
     fake.withResource(APP, cronJob({ lastSuccessfulTime: recent }));
     const r = await cli(["backup", "run", "production", "--if-stale", "--json"]);
     expect(r.code).toBe(0);
@@ -184,7 +187,7 @@ describe("backup run", () => {
   });
 
   it("--if-stale runs one when the last backup is older than maxAgeBeforeRelease", async () => {
-    const old = new Date(Date.now() - 13 * 3_600_000).toISOString();
+    const old = hoursBefore(13);
     fake.withResource(APP, cronJob({ lastSuccessfulTime: old }));
     const created = scriptCreatedJob(fake, ["running", "succeeded"]);
     const r = await cli(["backup", "run", "production", "--if-stale", "--poll-interval", "10ms"]);
@@ -275,8 +278,8 @@ describe("backup run/status: bad input is exit 2 with no write request", () => {
 
 describe("backup status", () => {
   it("reports the newest successful backup with its Job and object; exit 0 within the RPO", async () => {
-    const recent = new Date(Date.now() - 3 * 3_600_000).toISOString().replace(/\.\d+Z$/, "Z");
-    const older = new Date(Date.now() - 27 * 3_600_000).toISOString().replace(/\.\d+Z$/, "Z");
+    const recent = hoursBefore(3);
+    const older = hoursBefore(27);
     const cron = cronJob({ lastSuccessfulTime: recent });
     fake.withResource(APP, cron);
     withJobs(
@@ -309,7 +312,7 @@ describe("backup status", () => {
   });
 
   it("exit 1 when the newest backup is older than the RPO, naming the failure since", async () => {
-    const old = new Date(Date.now() - 30 * 3_600_000).toISOString().replace(/\.\d+Z$/, "Z");
+    const old = hoursBefore(30);
     const cron = cronJob({ lastSuccessfulTime: old });
     fake.withResource(APP, cron);
     withJobs(fake, APP, cron, [job("db-backup-2611260200", "failed")]);

@@ -144,7 +144,7 @@ export function evaluateFreshness(input: FreshnessInput): BackupFreshness {
 export async function backupFreshness(
   argocd: Pick<BackupArgoCd, "getResource" | "resourceTree">,
   env: EnvironmentConfig,
-  options: { now?: Date } = {},
+  options: { now: Date },
 ): Promise<BackupFreshness> {
   const backup = backupConfigOf(env);
   const settings = { app: env.argocdApplication, namespace: env.namespace, cronJob: backup.cronJob };
@@ -161,7 +161,7 @@ export async function backupFreshness(
     maxAgeBeforeRelease: backup.maxAgeBeforeRelease,
     cronJobManifest,
     jobs,
-    now: options.now ?? new Date(),
+    now: options.now,
   });
   if (!result.job) return result;
   // the object: from the Job's pod (termination message, or the dump container's start time)

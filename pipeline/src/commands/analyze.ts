@@ -151,7 +151,7 @@ Example:
         }
       }
       // one instant for every query, so --explain's counts are those the measurement saw
-      const at = new Date();
+      const at = ctx.now();
       const outcomes = await runAnalysis(prometheus, plans, {
         time: at,
         onMetric: (p) => bar.update(`querying ${p.rollout} ${p.template}/${p.metric} …`),

@@ -126,7 +126,7 @@ Examples:
         const timeout = timeoutOption ?? parseDuration(cfg.timeout);
         const argocd = await argoCd(ctx, repo);
         if (opts.ifStale) {
-          const f = await backupFreshness(argocd, env);
+          const f = await backupFreshness(argocd, env, { now: ctx.now() });
           if (!f.backupNeededBeforeRelease) {
             if (ctx.json) ctx.printJson({ skipped: true, reason: "fresh", freshness: f });
             else
@@ -209,7 +209,7 @@ Examples:
       const ctx = contextFrom(cmd);
       const { repo, env } = await prepare(ctx, envName);
       const argocd = await argoCd(ctx, repo);
-      const f = await backupFreshness(argocd, env);
+      const f = await backupFreshness(argocd, env, { now: ctx.now() });
       if (ctx.json) ctx.printJson(f);
       else {
         ctx.print(
@@ -281,7 +281,7 @@ Examples:
           cron: opts.cron,
           ...(opts.timezone !== undefined ? { timeZone: opts.timezone } : {}),
         };
-        const change = planScheduleChange(env.name, current, request, new Date());
+        const change = planScheduleChange(env.name, current, request, ctx.now());
         const pr = schedulePullRequestText(change);
         const summary = {
           env: env.name,
@@ -320,7 +320,7 @@ Examples:
           // recomputed from the newest base when a race on the ref is retried
           change: async (snapshot) => {
             const latest = (await snapshot.read(file)) ?? current;
-            const again = planScheduleChange(env.name, latest, request, new Date());
+            const again = planScheduleChange(env.name, latest, request, ctx.now());
             return { message: scheduleCommitMessage(again), files: [{ path: file, content: again.content }] };
           },
         });

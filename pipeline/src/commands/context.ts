@@ -1,12 +1,15 @@
 // What every command receives: global options, the environment, and where to write.
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { type Clock, clockFromEnv } from "../time/clock.js";
 
 export interface Context {
   /** repository root (--repo, default the current directory) */
   readonly root: string;
   readonly json: boolean;
   readonly env: NodeJS.ProcessEnv;
+  /** the one clock: NGX_NOW when set (checked here, exit 2 when not ISO-8601), else the system's */
+  readonly now: Clock;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WriteStream;
   /** writes a line to stdout */
@@ -25,6 +28,7 @@ export function contextFrom(cmd: Command): Context {
     root: resolve(opts.repo ?? process.cwd()),
     json,
     env: process.env,
+    now: clockFromEnv(process.env),
     stdout,
     stderr: process.stderr,
     print: (text) => void stdout.write(`${text}\n`),

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { environmentByName, loadRepo } from "../config/load.js";
 import { InputError } from "../errors.js";
+import { parseInstant } from "../time/clock.js";
 import { openLedger } from "../ledger/open.js";
 import { parseSince } from "../metrics/dora.js";
 import { gitCommitClock } from "../metrics/git-clock.js";
@@ -59,15 +60,7 @@ Examples:
           `--since ${JSON.stringify(opts.since)} is not a window (expected e.g. 12h, 30d, 4w)`,
         );
       }
-      let until = new Date();
-      if (opts.until !== undefined) {
-        until = new Date(opts.until);
-        if (Number.isNaN(until.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(opts.until)) {
-          throw new InputError(
-            `--until ${JSON.stringify(opts.until)} is not an ISO-8601 time (expected e.g. 2026-11-26T12:00:00Z)`,
-          );
-        }
-      }
+      const until = opts.until === undefined ? ctx.now() : parseInstant(opts.until, "--until");
       if (opts.dryRun && !opts.export) throw new InputError("--dry-run only applies to --export");
       const repo = loadRepo(ctx.root);
       const env = environmentByName(repo, opts.env);
@@ -75,7 +68,7 @@ Examples:
       const cm = opts.export ? await import("../adapters/cloud-monitoring.js") : undefined;
       const settings = cm?.monitoringSettingsFromEnv(ctx.env);
 
-      const ledger = await openLedger(repo, ctx.env);
+      const ledger = await openLedger(repo, ctx.env, ctx.now);
       ctx.info(`reading the ${ledger.kind === "github" ? "GitHub Deployments" : "local"} ledger`);
       const clocks: CommitClock[] = [gitCommitClock(repo.root)];
       if (ledger.kind === "github") {

@@ -46,7 +46,7 @@ Examples:
         sha = await headCommit(repo.root);
       }
       const argocd = argoCdFromEnv(ctx.env, repo.config);
-      const ledger = await openLedger(repo, ctx.env);
+      const ledger = await openLedger(repo, ctx.env, ctx.now);
       const logUrl = actionsRunUrl(ctx.env);
       const last = repo.environments.at(-1)?.name;
       const outcome = await recordEnvironment({

@@ -42,7 +42,7 @@ Examples:
       const result = await release({
         repo,
         forge,
-        rejected: rejectedVersionsFrom(await openLedger(repo, ctx.env)),
+        rejected: rejectedVersionsFrom(await openLedger(repo, ctx.env, ctx.now)),
         images: opts.image,
         dryRun: Boolean(opts.dryRun),
         ...(ctx.env.NGX_SOURCE_REPOSITORY ? { sourceRepository: ctx.env.NGX_SOURCE_REPOSITORY } : {}),

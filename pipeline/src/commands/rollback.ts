@@ -97,7 +97,7 @@ Examples:
       const { openLedger } = await import("../ledger/open.js");
       const { rollback } = await import("../rollback/rollback.js");
       const forge = await createForge(ctx.env, repo);
-      const ledger = await openLedger(repo, ctx.env);
+      const ledger = await openLedger(repo, ctx.env, ctx.now);
       const argocd = argoCdFromEnv(ctx.env, repo.config);
       const outcome = await rollback({
         repo,

@@ -42,7 +42,7 @@ Examples:
         envs,
         head: await headCommit(repo.root),
         git: gitReader(repo.root),
-        ledger: await openLedger(repo, ctx.env),
+        ledger: await openLedger(repo, ctx.env, ctx.now),
         ...(argocd ? { argocd } : {}),
         forge: await createForge(ctx.env, repo),
         backup: backupChecker(argocd, now),

@@ -33,7 +33,7 @@ Example:
       const reason = opts.reason?.trim();
       if (!reason) throw new InputError('--reason "<why it is safe again>" is required');
       const repo = loadRepo(ctx.root);
-      const ledger = await openLedger(repo, ctx.env);
+      const ledger = await openLedger(repo, ctx.env, ctx.now);
       const rejection = await findRejection(ledger, version);
       if (!rejection) {
         throw new InputError(`version ${version} is not rejected: nothing to unreject`, {

@@ -4,6 +4,7 @@
 import type { Repo } from "../config/load.js";
 import { GateClosedError, InputError } from "../errors.js";
 import { openLedger } from "../ledger/open.js";
+import { clockFromEnv } from "../time/clock.js";
 import { type RejectedLookup, rejectedVersionsFrom } from "../ledger/rejected.js";
 import type { GateResult } from "./index.js";
 import { closedReasons, gateReportFor } from "./run.js";
@@ -29,7 +30,7 @@ export async function gatesForPromotion(
   if (options.reason && !options.skipGates) {
     throw new InputError("--reason is only used with --skip-gates");
   }
-  const ledger = await openLedger(repo, env);
+  const ledger = await openLedger(repo, env, clockFromEnv(env));
   const rejected = rejectedVersionsFrom(ledger);
   options.progress?.(`evaluating the gates for ${to}`);
   const report = await gateReportFor(repo, to, env, { ledger });

@@ -3,6 +3,7 @@
 import { argoCdFromEnv } from "../adapters/argocd.js";
 import { environmentByName, previousEnvironment, type Repo } from "../config/load.js";
 import { InputError } from "../errors.js";
+import { clockFromEnv } from "../time/clock.js";
 import { gitReader, headCommit } from "../ledger/git.js";
 import { openLedger } from "../ledger/open.js";
 import type { Ledger } from "../ledger/types.js";
@@ -11,13 +12,7 @@ import { analysisRunner, backupChecker, cloudMonitoringOpener } from "./runners.
 
 /** "now" for gates: NGX_NOW (ISO-8601, for rehearsals and tests) or the clock */
 export function nowFrom(env: NodeJS.ProcessEnv): Date {
-  if (env.NGX_NOW) {
-    const t = Date.parse(env.NGX_NOW);
-    if (Number.isNaN(t))
-      throw new InputError(`NGX_NOW "${env.NGX_NOW}" is not an ISO-8601 time (e.g. 2026-11-26T10:00:00Z)`);
-    return new Date(t);
-  }
-  return new Date();
+  return clockFromEnv(env)();
 }
 
 export async function gateReportFor(
@@ -43,7 +38,7 @@ export async function gateReportFor(
     source,
     head: options.head ?? (await headCommit(repo.root)),
     git: gitReader(repo.root),
-    ledger: options.ledger ?? (await openLedger(repo, env)),
+    ledger: options.ledger ?? (await openLedger(repo, env, clockFromEnv(env))),
     ...(argocd ? { argocd } : {}),
     analysis: analysisRunner(repo, env.PROMETHEUS_URL),
     backup: backupChecker(argocd, now),
