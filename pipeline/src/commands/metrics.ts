@@ -3,13 +3,13 @@
 import type { Command } from "commander";
 import { environmentByName, loadRepo } from "../config/load.js";
 import { InputError } from "../errors.js";
-import { parseInstant } from "../time/clock.js";
 import { openLedger } from "../ledger/open.js";
 import { parseSince } from "../metrics/dora.js";
 import { gitCommitClock } from "../metrics/git-clock.js";
 import { type CommitClock, firstKnownClock } from "../metrics/lead-start.js";
 import { measureEnvironment } from "../metrics/measure.js";
 import { alignedEnd, gaugePoints, METRIC_PREFIX, metricsText } from "../metrics/report.js";
+import { parseInstant } from "../time/clock.js";
 import { contextFrom } from "./context.js";
 
 interface Options {

@@ -4,8 +4,8 @@
 import type { Repo } from "../config/load.js";
 import { GateClosedError, InputError } from "../errors.js";
 import { openLedger } from "../ledger/open.js";
-import { clockFromEnv } from "../time/clock.js";
 import { type RejectedLookup, rejectedVersionsFrom } from "../ledger/rejected.js";
+import { clockFromEnv } from "../time/clock.js";
 import type { GateResult } from "./index.js";
 import { closedReasons, gateReportFor } from "./run.js";
 

@@ -3,10 +3,10 @@
 import { argoCdFromEnv } from "../adapters/argocd.js";
 import { environmentByName, previousEnvironment, type Repo } from "../config/load.js";
 import { InputError } from "../errors.js";
-import { clockFromEnv } from "../time/clock.js";
 import { gitReader, headCommit } from "../ledger/git.js";
 import { openLedger } from "../ledger/open.js";
 import type { Ledger } from "../ledger/types.js";
+import { clockFromEnv } from "../time/clock.js";
 import { evaluateGates, type GateReport } from "./index.js";
 import { analysisRunner, backupChecker, cloudMonitoringOpener } from "./runners.js";
 
