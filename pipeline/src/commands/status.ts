@@ -1,14 +1,16 @@
 // `ngx-release status [<env>]`: versions, Argo CD sync/health, rollouts, last deployment, backup and
 // promotion PR per environment. Exit 3 when Argo CD is configured but could not be read.
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { argoCdFromEnv } from "../adapters/argocd.js";
 import { environmentByName, loadRepo } from "../config/load.js";
 import { ExitCode } from "../errors.js";
-import { nowFrom } from "../gates/run.js";
+import { gateReportFor, nowFrom } from "../gates/run.js";
 import { backupChecker } from "../gates/runners.js";
 import { gitReader, headCommit } from "../ledger/git.js";
 import { openLedger } from "../ledger/open.js";
+import { pictureMermaid } from "../output/picture.js";
 import { collectStatus, renderStatus } from "../status/index.js";
+import { statusPicture } from "../status/picture.js";
 import { contextFrom } from "./context.js";
 
 export function register(program: Command): void {
@@ -16,6 +18,13 @@ export function register(program: Command): void {
     .command("status")
     .description("versions in Git, Argo CD sync/health, rollouts, last deployment, backups and promotion PRs")
     .argument("[env]", "only this environment")
+    .addOption(
+      new Option("--format <format>", "table, or mermaid: the picture of the promotion chain").choices([
+        "table",
+        "mermaid",
+      ]),
+    )
+    .option("--gates", "also evaluate the gates of each promotion (read-only; implied by --format mermaid)")
     .addHelpText(
       "after",
       `
@@ -28,26 +37,34 @@ shows ages as at another time.
 
 Examples:
   ngx-release status
-  ngx-release status production --json`,
+  ngx-release status production --json
+  ngx-release status --format mermaid     the picture (paste into Markdown inside a \`\`\`mermaid block)`,
     )
-    .action(async (envName: string | undefined, _opts: unknown, cmd: Command) => {
+    .action(async (envName: string | undefined, opts: { format?: string; gates?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
       const envs = envName ? [environmentByName(repo, envName)] : repo.environments;
       const argocd = argoCdFromEnv(ctx.env, repo.config);
       const now = nowFrom(ctx.env);
       const { createForge } = await import("../adapters/forge-factory.js");
+      const head = await headCommit(repo.root);
+      const ledger = await openLedger(repo, ctx.env, ctx.now);
+      const mermaid = opts.format === "mermaid";
       const report = await collectStatus({
         repo,
         envs,
-        head: await headCommit(repo.root),
+        head,
         git: gitReader(repo.root),
-        ledger: await openLedger(repo, ctx.env, ctx.now),
+        ledger,
+        ...(mermaid || opts.gates
+          ? { gates: (target) => gateReportFor(repo, target.name, ctx.env, { ledger, head }) }
+          : {}),
         ...(argocd ? { argocd } : {}),
         forge: await createForge(ctx.env, repo),
         backup: backupChecker(argocd, now),
       });
-      if (ctx.json) ctx.printJson(report);
+      if (mermaid) ctx.print(pictureMermaid(statusPicture(report)));
+      else if (ctx.json) ctx.printJson(report);
       else ctx.print(renderStatus(report, now));
       if (report.argocdUnreachable) {
         ctx.stderr.write(`error: Argo CD at ${ctx.env.ARGOCD_SERVER} could not be read (see above)\n`);

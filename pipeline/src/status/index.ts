@@ -8,11 +8,13 @@ import type { Forge } from "../adapters/forge.js";
 import type { Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { isNgxError } from "../errors.js";
+import type { GateReport } from "../gates/index.js";
 import { type RolloutProgress, rolloutProgress } from "../gates/rollout-state.js";
 import type { GitReader } from "../ledger/git.js";
 import type { DeploymentState, Ledger, Rejection } from "../ledger/types.js";
 import { versionOf } from "../ledger/version.js";
 import { imageRef } from "../promotion/images.js";
+import { readableVersion } from "./picture.js";
 
 export interface EnvironmentStatus {
   readonly name: string;
@@ -20,6 +22,8 @@ export interface EnvironmentStatus {
   readonly url: string;
   readonly git: {
     readonly version: string;
+    /** the version as people read it: the shared tag, or each component's (status/picture.ts) */
+    readonly label: string;
     readonly images: readonly { component: string; image: string }[];
   };
   readonly argocd:
@@ -48,6 +52,13 @@ export interface EnvironmentStatus {
   readonly backup?:
     | { readonly summary: string; readonly age?: string; readonly satisfiesRpo: boolean }
     | { readonly error: string };
+  /** the promotion INTO this environment and its gates (when status was asked to evaluate them) */
+  readonly promotion?: {
+    readonly from: string;
+    readonly open?: boolean;
+    readonly gates?: readonly { name: string; open: boolean; reason: string }[];
+    readonly error?: string;
+  };
   readonly promotionPr?:
     | { readonly number: number; readonly url: string; readonly headSha: string }
     | { readonly error: string };
@@ -73,6 +84,8 @@ export interface StatusInputs {
   readonly backup?: (
     env: EnvironmentConfig,
   ) => Promise<{ summary: string; age?: string; satisfiesRpo: boolean }>;
+  /** evaluates the gates of promoting into an environment (read-only); absent: gates not shown */
+  readonly gates?: (target: EnvironmentConfig) => Promise<GateReport>;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -156,12 +169,28 @@ export async function collectStatus(input: StatusInputs): Promise<StatusReport> 
         promotionPr = { error: message(e) };
       }
     }
+    let promotion: EnvironmentStatus["promotion"];
+    const index = input.repo.environments.indexOf(env);
+    const source = index > 0 ? input.repo.environments[index - 1] : undefined;
+    if (input.gates && source) {
+      try {
+        const g = await input.gates(env);
+        promotion = {
+          from: source.name,
+          open: g.open,
+          gates: g.gates.map((x) => ({ name: x.name, open: x.open, reason: x.reason })),
+        };
+      } catch (e) {
+        promotion = { from: source.name, error: message(e) };
+      }
+    }
     environments.push({
       name: env.name,
       application: env.argocdApplication,
       url,
       git: {
         version,
+        label: readableVersion(images),
         images: images.map((im) => ({ component: im.name.replace(/^ngx\//, ""), image: imageRef(im) })),
       },
       argocd,
@@ -169,6 +198,7 @@ export async function collectStatus(input: StatusInputs): Promise<StatusReport> 
       ...(lastDeployment ? { lastDeployment } : {}),
       ...(ledgerError ? { ledgerError } : {}),
       ...(backup ? { backup } : {}),
+      ...(promotion ? { promotion } : {}),
       ...(promotionPr ? { promotionPr } : {}),
     });
   }
@@ -220,6 +250,19 @@ export function renderStatus(report: StatusReport, now: Date): string {
     if (e.promotionPr) {
       out.push(
         `  promotion ${"error" in e.promotionPr ? `unknown: ${e.promotionPr.error}` : `PR #${e.promotionPr.number} open (${e.promotionPr.url})`}`,
+      );
+    }
+    if (e.promotion) {
+      const p = e.promotion;
+      const closed = (p.gates ?? []).filter((g) => !g.open);
+      out.push(
+        `  gates     from ${p.from}: ${
+          p.error
+            ? `not evaluated: ${p.error}`
+            : closed.length === 0
+              ? `open (${p.gates?.length ?? 0} gates)`
+              : `CLOSED: ${closed.map((g) => `${g.name}: ${g.reason}`).join("; ")}`
+        }`,
       );
     }
     out.push("");
