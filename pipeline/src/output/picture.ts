@@ -6,7 +6,9 @@
 // Every label is made inert here: Mermaid decodes `#name;`/`#code;` entities in labels (mermaid's
 // flowchart `decodeEntities`), so `#`, quotes, angle brackets, ampersands and backticks are written as
 // entities and a label can neither close its quotes, open HTML, start a Markdown string nor end the
-// ```mermaid fence it is printed in. Line breaks and other control characters become spaces.
+// ```mermaid fence it is printed in. Line breaks, control and bidi characters are handled by
+// output/inert.ts (singleLine), the one module for foreign text.
+import { singleLine, truncate } from "./inert.js";
 
 export interface PictureGate {
   readonly name: string;
@@ -67,10 +69,7 @@ const MAX_REASONS = 3;
 
 /** One piece of foreign or computed text made safe inside a double-quoted Mermaid label. */
 export function mermaidText(text: string, max = MAX_LABEL): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
-  const cut = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-  return cut
+  return truncate(singleLine(text).trim(), max)
     .replace(/#/g, "#35;")
     .replace(/&/g, "#amp;")
     .replace(/"/g, "#quot;")
