@@ -59,6 +59,12 @@ const requirements = [
     install: "apt-get install --no-install-recommends prometheus (Prometheus ≥ 2.42 with promtool on PATH)",
   },
   {
+    what: "faketime (the suite runs its time-sensitive tests with the clock moved years ahead)",
+    ok: () => has("faketime", ["-f", "+0d", "true"]),
+    apt: ["faketime"],
+    install: "apt-get install faketime",
+  },
+  {
     what: "PostgreSQL server (initdb, pg_ctl, postgres, pg_dump, pg_restore, psql)",
     ok: () =>
       ["initdb", "pg_ctl", "pg_dump", "pg_restore", "psql"].every(

@@ -17,8 +17,9 @@ export function runCli(
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? process.cwd(),
-      // a clean environment: no token, no Argo CD, no colour, unless a test sets them
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...options.env },
+      // a clean environment: no token, no Argo CD, no colour, unless a test sets them; a shifted
+      // system clock (libfaketime, test/time/any-date.test.ts) reaches the CLI too
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...fakedClock(), ...options.env },
     });
     let stdout = "";
     let stderr = "";
@@ -33,4 +34,13 @@ export function runCli(
     if (options.input !== undefined) child.stdin.end(options.input);
     else child.stdin.end();
   });
+}
+
+/** libfaketime's variables when the suite runs under it, so the CLI sees the same shifted clock */
+function fakedClock(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => k === "LD_PRELOAD" || k.startsWith("FAKETIME") || k === "DONT_FAKE_MONOTONIC",
+    ),
+  );
 }
