@@ -45,6 +45,8 @@ Gates (configured per environment in environments/promotion.yaml, about the prev
   freeze            no change-freeze window is active
   google-signals    Vertex AI prediction errors and Cloud SQL health of the previous environment in
                     Cloud Monitoring (googleCloudProject, else GOOGLE_CLOUD_PROJECT)
+  load-test         the version passed \`ngx-release loadtest\` in the previous environment at the
+                    revision Argo CD reports synced there, within its loadTest.validFor
 A gate that cannot be evaluated (Argo CD or Prometheus unreachable or not configured) is closed.
 Exit codes: 0 all open · 1 any closed · 2 bad input.
 

@@ -6,6 +6,7 @@ import { register as backup } from "./backup.js";
 import { register as diff } from "./diff.js";
 import { register as gate } from "./gate.js";
 import { register as judge } from "./judge.js";
+import { register as loadtest } from "./loadtest.js";
 import { register as metrics } from "./metrics.js";
 import { register as plan } from "./plan.js";
 import { register as promote } from "./promote.js";
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
   promote(program);
   release(program);
   gate(program);
+  loadtest(program);
   record(program);
   status(program);
   rollback(program);

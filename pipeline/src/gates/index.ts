@@ -7,6 +7,7 @@ import { analysis } from "./analysis.js";
 import { backupFresh } from "./backup-fresh.js";
 import { freeze } from "./freeze.js";
 import { googleSignals } from "./google-signals.js";
+import { loadTest } from "./load-test.js";
 import { notRejected } from "./not-rejected.js";
 import { rolloutComplete } from "./rollout-complete.js";
 import { soak } from "./soak.js";
@@ -24,6 +25,7 @@ export const gates: Record<GateName, Gate> = {
   "backup-fresh": backupFresh,
   freeze,
   "google-signals": googleSignals,
+  "load-test": loadTest,
 };
 
 export interface GateReport {

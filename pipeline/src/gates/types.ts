@@ -15,6 +15,8 @@ export interface GateResult {
   /** one line for people */
   readonly reason: string;
   readonly details?: Readonly<Record<string, unknown>>;
+  /** a Markdown block the promotion pull request shows under the gate (figures, a chart) */
+  readonly markdown?: string;
 }
 
 /** Runs the environment's analysis now; the verdict and one line for people. */

@@ -11,7 +11,9 @@ import {
   type DeploymentRecord,
   type DeploymentStatusEntry,
   type Ledger,
+  type LoadTestRecord,
   type NewDeployment,
+  type NewLoadTestRecord,
   type NewStatus,
   type Rejection,
   withStatuses,
@@ -37,6 +39,8 @@ interface Stored {
   deployments: StoredDeployment[];
   /** append-only log of reject/unreject decisions */
   rejections: Rejection[];
+  /** load test results, oldest first (absent in files written before load tests existed) */
+  loadTests?: LoadTestRecord[];
 }
 
 /** the git directory shared by all worktrees of the checkout at `root` */
@@ -156,6 +160,26 @@ export class LocalLedger implements Ledger {
 
   async listRejections(): Promise<readonly Rejection[]> {
     return latestDecisions(this.load().rejections);
+  }
+
+  async recordLoadTest(input: NewLoadTestRecord): Promise<LoadTestRecord> {
+    const data = this.load();
+    const list = data.loadTests ?? [];
+    const record: LoadTestRecord = { id: `local-lt-${list.length + 1}`, ...input };
+    data.loadTests = [...list, record];
+    this.save(data);
+    return record;
+  }
+
+  async listLoadTests(
+    environment: string,
+    options: { limit?: number } = {},
+  ): Promise<readonly LoadTestRecord[]> {
+    const list = (this.load().loadTests ?? [])
+      .filter((r) => r.environment === environment)
+      .reverse()
+      .sort((a, b) => b.at.localeCompare(a.at));
+    return options.limit ? list.slice(0, options.limit) : list;
   }
 }
 

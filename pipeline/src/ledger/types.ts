@@ -2,6 +2,7 @@
 // commit, the images, their version id) with a history of statuses; rejected versions are kept beside
 // it. Last known good, soak time and delivery metrics are read from here. Two implementations:
 // adapters/github/ledger.ts (GitHub Deployments API) and ledger/local.ts (a file under .git/).
+import type { LoadTestResult } from "../loadtest/run.js";
 import type { ImageEntry } from "../promotion/images.js";
 
 /** GitHub's deployment status states; "pending" is also what a deployment without statuses reads as. */
@@ -72,6 +73,26 @@ export interface Rejection {
   readonly images?: readonly ImageEntry[];
 }
 
+/** A load test recorded against the version and revision it ran on (`ngx-release loadtest`). */
+export interface LoadTestRecord {
+  /** the ledger's id ("local-lt-<n>" or the GitHub deployment id) */
+  readonly id: string;
+  readonly environment: string;
+  readonly version: string;
+  /** the Git revision the environment ran during the test */
+  readonly revision: string;
+  /** "argocd": Argo CD's synced revision, read before and after the run; "git": HEAD (not verified) */
+  readonly revisionFrom: "argocd" | "git";
+  readonly mode: "profile" | "capacity";
+  readonly passed: boolean;
+  /** ISO-8601 when the run finished (the injected clock) */
+  readonly at: string;
+  /** one line for people */
+  readonly summary: string;
+  readonly result: LoadTestResult;
+}
+export type NewLoadTestRecord = Omit<LoadTestRecord, "id">;
+
 export interface Ledger {
   readonly kind: "github" | "local";
   recordDeployment(input: NewDeployment): Promise<DeploymentRecord>;
@@ -87,6 +108,9 @@ export interface Ledger {
   unreject(input: { version: string; reason: string }): Promise<void>;
   /** the latest decision for every version ever rejected (rejected: false after an unreject) */
   listRejections(): Promise<readonly Rejection[]>;
+  recordLoadTest(input: NewLoadTestRecord): Promise<LoadTestRecord>;
+  /** the environment's recorded load tests, newest first */
+  listLoadTests(environment: string, options?: { limit?: number }): Promise<readonly LoadTestRecord[]>;
 }
 
 /** versions currently rejected */

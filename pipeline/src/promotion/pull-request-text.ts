@@ -16,6 +16,8 @@ export interface GateResult {
   readonly name: string;
   readonly open: boolean;
   readonly reason: string;
+  /** a Markdown block shown under the gate (built by our code, e.g. load-test figures and chart) */
+  readonly markdown?: string;
 }
 
 /** A version this pull request replaced before it was merged. */
@@ -86,7 +88,11 @@ export function pullRequestText(input: PullRequestTextInput): PullRequestText {
     head.push("_Releases into the first environment are not gated._");
   else if (!input.gates) head.push(`_Not evaluated here; run \`ngx-release gate ${input.to}\`._`);
   else if (input.gates.length === 0) head.push(`_No gates are configured for ${input.to}._`);
-  else for (const g of input.gates) head.push(`- ${g.open ? "✅" : "❌"} **${g.name}** — ${g.reason}`);
+  else
+    for (const g of input.gates) {
+      head.push(`- ${g.open ? "✅" : "❌"} **${g.name}** — ${g.reason}`);
+      if (g.markdown) head.push("", g.markdown, "");
+    }
   head.push("", "### Argo CD", "");
   const envs = [input.to, ...(input.from ? [input.from] : [])];
   for (const e of envs) {

@@ -11,7 +11,9 @@ import {
   type DeploymentState,
   type DeploymentStatusEntry,
   type Ledger,
+  type LoadTestRecord,
   type NewDeployment,
+  type NewLoadTestRecord,
   type NewStatus,
   type Rejection,
   withStatuses,
@@ -21,6 +23,8 @@ import { createOctokit, type GitHubClient, type GitHubSettings, toRemoteError } 
 
 /** where reject/unreject decisions are kept */
 export const REJECTIONS_ENVIRONMENT = "ngx-release-rejections";
+/** where load test results are kept (`ngx-release loadtest`), one deployment per run at its revision */
+export const LOAD_TESTS_ENVIRONMENT = "ngx-release-load-tests";
 /** marks the payloads ngx-release writes (other tools and workflow jobs deploy to the same environments) */
 const MARKER = "ngx-release";
 
@@ -161,6 +165,53 @@ export class GitHubLedger implements Ledger {
       });
     }
     return latestDecisions(log.sort((a, b) => a.at.localeCompare(b.at)));
+  }
+
+  async recordLoadTest(input: NewLoadTestRecord): Promise<LoadTestRecord> {
+    const what = `record the load test of ${input.version} in ${input.environment}`;
+    try {
+      const { data } = await this.octokit.rest.repos.createDeployment({
+        owner: this.owner,
+        repo: this.repo,
+        ref: input.revision,
+        environment: LOAD_TESTS_ENVIRONMENT,
+        task: `${MARKER}:loadtest`,
+        payload: { [MARKER]: 1, loadTest: input } as unknown as Record<string, unknown>,
+        auto_merge: false,
+        required_contexts: [],
+        transient_environment: true,
+        production_environment: false,
+        description: oneLine(input.summary),
+      });
+      const id = (data as unknown as RawDeployment).id;
+      // a record, not a rollout: closed at once (success = passed)
+      await this.octokit.rest.repos.createDeploymentStatus({
+        owner: this.owner,
+        repo: this.repo,
+        deployment_id: id,
+        state: input.passed ? "success" : "failure",
+        description: oneLine(input.summary),
+        auto_inactive: false,
+      });
+      return { id: String(id), ...input };
+    } catch (e) {
+      throw toRemoteError(e, what);
+    }
+  }
+
+  async listLoadTests(
+    environment: string,
+    options: { limit?: number } = {},
+  ): Promise<readonly LoadTestRecord[]> {
+    const out: LoadTestRecord[] = [];
+    for (const d of await this.deploymentsOf(LOAD_TESTS_ENVIRONMENT)) {
+      const p = parsePayload(d.payload)?.loadTest as NewLoadTestRecord | undefined;
+      if (!p || typeof p !== "object" || p.environment !== environment || typeof p.version !== "string")
+        continue;
+      out.push({ ...p, id: String(d.id) });
+    }
+    out.sort((a, b) => b.at.localeCompare(a.at));
+    return options.limit ? out.slice(0, options.limit) : out;
   }
 
   private async decide(payload: DecisionPayload): Promise<void> {
