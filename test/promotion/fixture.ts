@@ -34,6 +34,8 @@ const CONFIG = `# Promotion chain (test fixture)
 argocdUrl: https://argocd.example.test
 repository: acme/delivery
 baseBranch: main
+allowedRegistries:
+  - us-central1-docker.pkg.dev/ngx-agents/ngx
 environments:
   - name: dev
     argocdApplication: ngx-agents-dev

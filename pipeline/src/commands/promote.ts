@@ -37,7 +37,8 @@ GITHUB_API_URL on GitHub Enterprise) the branch, commit and pull request are mad
 A rerun with the same versions changes nothing; newer versions update the same branch and PR.
 NGX_SOURCE_REPOSITORY=<owner>/<name> (the application repository) links image revisions in the PR.
 Exit codes: 0 opened, updated or nothing to promote · 1 gates closed or a rejected version ·
-2 bad input (unknown environment, backwards or skipping, unpinned images, bad overlay) · 3 GitHub failed.
+2 bad input (unknown environment, backwards or skipping, unpinned images, a registry not in
+allowedRegistries, bad overlay) · 3 GitHub failed.
 
 Examples:
   ngx-release promote dev staging --dry-run

@@ -23,8 +23,8 @@ Writes only the images: block of the first environment's overlay (environments/<
 keeping its comments; as a direct commit or a release/<env> pull request per its write setting in
 environments/promotion.yaml (GitHub with GITHUB_TOKEN, else the local checkout).
 NGX_SOURCE_REPOSITORY=<owner>/<name> (the application repository) links image revisions in the PR.
-Exit codes: 0 written (or already there) · 1 a rejected version · 2 bad reference or unknown component
-(checked before any request) · 3 GitHub failed.
+Exit codes: 0 written (or already there) · 1 a rejected version · 2 bad reference, unknown component
+or a registry not in allowedRegistries of environments/promotion.yaml (checked before any request) · 3 GitHub failed.
 
 Examples:
   ngx-release release --image orchestrator=us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator:1.4.2@sha256:<64 hex>
@@ -33,8 +33,8 @@ Examples:
     .action(async (opts: { image: string[]; dryRun?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
-      const { parseImageArguments, release } = await import("../promotion/release.js");
-      parseImageArguments(opts.image); // bad references fail before any request
+      const { checkReleaseImages, release } = await import("../promotion/release.js");
+      checkReleaseImages(repo, opts.image); // bad references and registries fail before any request
       const { createForge } = await import("../adapters/forge-factory.js");
       const forge = await createForge(ctx.env, repo);
       const { openLedger } = await import("../ledger/open.js");

@@ -186,6 +186,14 @@ const environment = z.strictObject({
     .optional(),
 });
 
+/** One allowlist entry: "host[:port][/repository/path/prefix]" (promotion/registries.ts matches it). */
+const allowedRegistry = z
+  .string()
+  .regex(
+    /^(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+|[a-z0-9-]+(?:\.[a-z0-9-]+)*:\d+)(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/,
+    'a registry host and optional repository path prefix, lower-case, without scheme, tag or trailing "/" (e.g. "us-central1-docker.pkg.dev/ngx-agents/ngx", "docker.io/library/redis")',
+  );
+
 export const promotionConfigSchema = z.strictObject({
   /** Argo CD UI/API base used for links, e.g. https://argocd.example.com */
   argocdUrl: z.url(),
@@ -196,6 +204,12 @@ export const promotionConfigSchema = z.strictObject({
     .optional(),
   /** the base branch promotions and rollbacks target */
   baseBranch: z.string().default("main"),
+  /**
+   * registries images may come from (release, promote, rollback, validate; the cluster's
+   * ValidatingAdmissionPolicy holds the same list): host compared exactly, path as a prefix
+   * ending at a "/". Absent: no restriction.
+   */
+  allowedRegistries: z.array(allowedRegistry).min(1).optional(),
   /** environments in promotion order: the first receives `release`, each next one `promote` */
   environments: z.array(environment).min(1),
   /** `validate`/`plan`: kinds accepted without a schema ("apiVersion/Kind" or "Kind"), see docs/validation.md */

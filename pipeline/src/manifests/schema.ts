@@ -39,6 +39,7 @@ const CORE: Record<string, readonly string[]> = {
   "rbac.authorization.k8s.io/v1": ["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"],
   "scheduling.k8s.io/v1": ["PriorityClass"],
   "storage.k8s.io/v1": ["StorageClass"],
+  "admissionregistration.k8s.io/v1": ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"],
 };
 
 const CRDS: Record<string, Record<string, readonly string[]>> = {

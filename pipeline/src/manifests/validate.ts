@@ -10,6 +10,7 @@ import { isNgxError } from "../errors.js";
 import { checkAnalysisConditions } from "./analysis-conditions.js";
 import { checkCrossReferences } from "./crossrefs.js";
 import { type Finding, sortFindings } from "./findings.js";
+import { checkAdmissionAllowlist, checkImageRegistries } from "./image-registries.js";
 import { checkPolicy } from "./policy.js";
 import { checkPromqlIn } from "./promql.js";
 import { type K8sObject, type Rendered, renderEnvironment } from "./render.js";
@@ -43,16 +44,19 @@ export interface ValidationReport {
 export function checkObjects(
   env: EnvironmentConfig | { name: string; requireDigests: boolean },
   objects: readonly K8sObject[],
-  options: Pick<ValidateOptions, "allowKinds"> = {},
+  options: Pick<ValidateOptions, "allowKinds"> & { allowedRegistries?: readonly string[] } = {},
 ): Finding[] {
+  const registries = options.allowedRegistries;
   const findings: Finding[] = [];
   for (const o of objects) {
     findings.push(...checkSchema(env.name, o, { allowKinds: options.allowKinds ?? [] }));
     findings.push(...checkPolicy(env.name, o, { requireDigests: env.requireDigests }));
     findings.push(...checkPromqlIn(env.name, o));
     findings.push(...checkAnalysisConditions(env.name, o));
+    if (registries) findings.push(...checkImageRegistries(env.name, o, registries));
   }
   findings.push(...checkCrossReferences(env.name, objects));
+  if (registries) findings.push(...checkAdmissionAllowlist(env.name, objects, registries));
   return sortFindings(findings);
 }
 
@@ -90,7 +94,10 @@ export async function validateEnvironments(
     }
     options.onRendered?.(env.name, rendered.objects);
     const allowKinds = [...(options.allowKinds ?? []), ...(repo.config.validation?.allowKinds ?? [])];
-    const findings = checkObjects(env, rendered.objects, { allowKinds });
+    const findings = checkObjects(env, rendered.objects, {
+      allowKinds,
+      ...(repo.config.allowedRegistries ? { allowedRegistries: repo.config.allowedRegistries } : {}),
+    });
     options.onProgress?.(env.name, ++done, targets.length);
     return { env: env.name, rendered: true, objects: rendered.objects.length, findings };
   });

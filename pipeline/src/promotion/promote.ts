@@ -7,7 +7,7 @@ import { environmentByName, type Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { ConfigError } from "../errors.js";
 import { BranchName } from "./branch.js";
-import { imageRef, readImages, sameImage, versionOf } from "./images.js";
+import { componentOf, imageRef, readImages, sameImage, versionOf } from "./images.js";
 import {
   checkNotRejected,
   checkOrder,
@@ -22,6 +22,7 @@ import {
 } from "./plan.js";
 import { type PublishOutcome, publish } from "./publish.js";
 import { type GateResult, type PullRequestText, pullRequestText } from "./pull-request-text.js";
+import { assertAllowedRegistries } from "./registries.js";
 import { type ResourceDiff, renderedDiff } from "./rendered-diff.js";
 
 export interface PromoteRequest {
@@ -116,6 +117,11 @@ export async function promote(request: PromoteRequest): Promise<ChangeResult> {
   const planAt = async (snapshot: BaseSnapshot): Promise<OverlayUpdate> => {
     const sourceFile = overlayFile(from.name);
     const images = sourceImages(await required(snapshot, sourceFile), sourceFile);
+    assertAllowedRegistries(
+      repo.config.allowedRegistries,
+      images.map((i) => ({ component: componentOf(i), image: imageRef(i) })),
+      `to promote ${from.name} → ${to.name} (images of ${sourceFile})`,
+    );
     return planOverlayUpdate(to, await required(snapshot, file), images, from.name);
   };
   const snapshot = await baseSnapshot(forge, base);

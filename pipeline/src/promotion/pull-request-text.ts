@@ -69,12 +69,12 @@ export function pullRequestText(input: PullRequestTextInput): PullRequestText {
   head.push(
     "### Images",
     "",
-    "| component | from | to | digest | source |",
-    "| --- | --- | --- | --- | --- |",
+    "| component | from | to | digest | source | repository |",
+    "| --- | --- | --- | --- | --- | --- |",
   );
   for (const c of input.changes) {
     head.push(
-      `| ${c.component} | ${c.from ? versionOf(c.from) : "—"} | **${versionOf(c.to)}** | ${c.to.digest ? `\`${c.to.digest.slice(0, 19)}…\`` : "—"} | ${sourceLink(c.to, input.sourceRepository)} |`,
+      `| ${c.component} | ${c.from ? versionOf(c.from) : "—"} | **${versionOf(c.to)}** | ${c.to.digest ? `\`${c.to.digest.slice(0, 19)}…\`` : "—"} | ${sourceLink(c.to, input.sourceRepository)} | ${repositoryCell(c)} |`,
     );
   }
   head.push("");
@@ -140,6 +140,22 @@ function detailsBlock(d: ResourceDiff): string {
       ? `${d.patch.slice(0, PATCH_LIMIT)}\n… (${(d.patch.length - PATCH_LIMIT).toLocaleString("en-US")} more characters of this resource's diff cut)`
       : d.patch;
   return `<details><summary><code>${d.ref}</code> (${d.status})</summary>\n\n\`\`\`diff\n${patch}\n\`\`\`\n\n</details>`;
+}
+
+/** The image repository ("registry/path/name"), as pulled. */
+function repositoryOf(image: ImageEntry): string {
+  return image.newName ?? image.name;
+}
+
+/**
+ * "unchanged" while the repository stays; the full repository (from → to) whenever it changes, so a
+ * reviewer sees a new registry and not only a new tag. Backticks are dropped: the value is a code span.
+ */
+function repositoryCell(c: ImageChange): string {
+  const code = (s: string) => `\`${s.replace(/[`|\r\n]/g, "")}\``;
+  const to = repositoryOf(c.to);
+  if (c.from && repositoryOf(c.from) === to) return "unchanged";
+  return c.from ? `${code(repositoryOf(c.from))} → **${code(to)}**` : `**${code(to)}**`;
 }
 
 /** The git revision carried by an image tag ("1.4.2-3f2a9c1", "sha-3f2a9c1…", a bare sha). */

@@ -17,6 +17,7 @@ import {
 } from "./plan.js";
 import { applicationsOf, baseSnapshot, type ChangeResult, publishChange } from "./promote.js";
 import { pullRequestText } from "./pull-request-text.js";
+import { assertAllowedRegistries } from "./registries.js";
 import { renderedDiff } from "./rendered-diff.js";
 
 export interface ReleaseRequest {
@@ -61,6 +62,20 @@ export function parseImageArguments(values: readonly string[]): RequestedImage[]
   return out;
 }
 
+/**
+ * Parses --image values and refuses registries outside allowedRegistries (InputError, exit 2):
+ * everything about the request that can be checked before any request is made.
+ */
+export function checkReleaseImages(repo: Repo, values: readonly string[]): RequestedImage[] {
+  const requested = parseImageArguments(values);
+  assertAllowedRegistries(
+    repo.config.allowedRegistries,
+    requested.map((r) => ({ component: r.component, image: r.name })),
+    "the release",
+  );
+  return requested;
+}
+
 /** The overlay entries for the requested images; an unknown component lists the valid ones. */
 export function entriesFor(
   requested: readonly RequestedImage[],
@@ -85,7 +100,7 @@ export function entriesFor(
 
 export async function release(request: ReleaseRequest): Promise<ChangeResult> {
   const { repo, forge } = request;
-  const requested = parseImageArguments(request.images);
+  const requested = checkReleaseImages(repo, request.images);
   const env = repo.environments[0];
   if (!env) throw new ConfigError("environments/promotion.yaml lists no environment");
   const file = overlayFile(env.name);
