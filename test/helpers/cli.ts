@@ -19,7 +19,14 @@ export function runCli(
       cwd: options.cwd ?? process.cwd(),
       // a clean environment: no token, no Argo CD, no colour, unless a test sets them; a shifted
       // system clock (libfaketime, test/time/any-date.test.ts) reaches the CLI too
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...fakedClock(), ...options.env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NO_COLOR: "1",
+        ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+        ...fakedClock(),
+        ...options.env,
+      },
     });
     let stdout = "";
     let stderr = "";
