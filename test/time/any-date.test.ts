@@ -24,6 +24,8 @@ const TIME_SENSITIVE = [
   "test/gates/promotion-gates.test.ts",
   "test/ledger/ledger.test.ts",
   "test/ledger/record.test.ts",
+  "test/loadtest/load-test-gate.test.ts",
+  "test/loadtest/loadtest-cli.test.ts",
   "test/metrics/cli.test.ts",
   "test/metrics/dora.test.ts",
   "test/status/status.test.ts",
@@ -51,36 +53,40 @@ describe("the suite on any date", () => {
     expect(setting.filter((f) => !TIME_SENSITIVE.includes(f))).toEqual([]);
   });
 
-  it.each(SHIFTS)("the time-sensitive suites pass with the system clock moved %s", (shift) => {
-    const report = join(scratch, `report${shift}.json`);
-    const r = spawnSync(
-      "faketime",
-      [
-        "-f",
-        shift,
-        "npx",
-        "vitest",
-        "run",
-        "--reporter=json",
-        `--outputFile.json=${report}`,
-        ...TIME_SENSITIVE,
-      ],
-      // DONT_FAKE_MONOTONIC: timers keep the real monotonic clock, only the calendar moves
-      { cwd: ROOT, encoding: "utf8", env: { ...process.env, DONT_FAKE_MONOTONIC: "1" }, timeout: 540_000 },
-    );
-    expect(r.error, "faketime (Debian package faketime) must be installed").toBeUndefined();
-    const json = JSON.parse(readFileSync(report, "utf8")) as {
-      numTotalTests: number;
-      numFailedTests: number;
-      testResults: { name: string; assertionResults: { status: string; fullName: string }[] }[];
-    };
-    const failed = json.testResults.flatMap((f) =>
-      f.assertionResults
-        .filter((t) => t.status === "failed")
-        .map((t) => `${relative(ROOT, f.name)} › ${t.fullName}`),
-    );
-    expect(failed).toEqual([]);
-    expect(json.numTotalTests).toBeGreaterThan(100);
-    expect(r.status).toBe(0);
-  }, 600_000);
+  it.each(SHIFTS)(
+    "the time-sensitive suites pass with the system clock moved %s",
+    (shift) => {
+      const report = join(scratch, `report${shift}.json`);
+      const r = spawnSync(
+        "faketime",
+        [
+          "-f",
+          shift,
+          "npx",
+          "vitest",
+          "run",
+          "--reporter=json",
+          `--outputFile.json=${report}`,
+          ...TIME_SENSITIVE,
+        ],
+        // DONT_FAKE_MONOTONIC: timers keep the real monotonic clock, only the calendar moves
+        { cwd: ROOT, encoding: "utf8", env: { ...process.env, DONT_FAKE_MONOTONIC: "1" }, timeout: 540_000 },
+      );
+      expect(r.error, "faketime (Debian package faketime) must be installed").toBeUndefined();
+      const json = JSON.parse(readFileSync(report, "utf8")) as {
+        numTotalTests: number;
+        numFailedTests: number;
+        testResults: { name: string; assertionResults: { status: string; fullName: string }[] }[];
+      };
+      const failed = json.testResults.flatMap((f) =>
+        f.assertionResults
+          .filter((t) => t.status === "failed")
+          .map((t) => `${relative(ROOT, f.name)} › ${t.fullName}`),
+      );
+      expect(failed).toEqual([]);
+      expect(json.numTotalTests).toBeGreaterThan(100);
+      expect(r.status).toBe(0);
+    },
+    600_000,
+  );
 });
