@@ -613,6 +613,87 @@ describe("promote.yaml: the production readiness check", () => {
     expect(r.output.needed).toBeUndefined();
   });
 
+  const loadtest = step("promote.yaml", "check-production", (s) => s.id === "loadtest");
+  const gateJson = "ngx-release gate production --json";
+  const withLoadTest = (gate: Record<string, unknown> | undefined, code = 1) => ({
+    stdout: JSON.stringify({ open: false, gates: gate ? [{ name: "soak", open: true }, gate] : [] }),
+    code,
+  });
+
+  it.each([
+    [
+      "no run recorded",
+      { name: "load-test", open: false, reason: "no load test of version abc recorded in staging" },
+    ],
+    ["a run at another revision", { name: "load-test", open: false, reason: "was load-tested at 1234567" }],
+    ["the gate not configured", undefined],
+  ])("load-test gate closed (%s) → ngx-release loadtest staging runs", (_label, gate) => {
+    const r = run(
+      loadtest,
+      scratch,
+      {},
+      {},
+      { [gateJson]: withLoadTest(gate), "ngx-release loadtest staging": { code: 0 } },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.npx.map((c) => c.args.join(" "))).toEqual([gateJson, "ngx-release loadtest staging"]);
+    expect(r.output.state).toBe("missing");
+  });
+
+  it("a valid passed run, or a failed newest run, is not run again", () => {
+    const passed = run(
+      loadtest,
+      scratch,
+      {},
+      {},
+      { [gateJson]: withLoadTest({ name: "load-test", open: true, reason: "ok" }, 0) },
+    );
+    expect(passed.status, passed.stderr).toBe(0);
+    expect(passed.npx.map((c) => c.args.join(" "))).toEqual([gateJson]);
+    expect(passed.output.state).toBe("passed");
+    const failed = run(
+      loadtest,
+      scratch,
+      {},
+      {},
+      {
+        [gateJson]: withLoadTest({
+          name: "load-test",
+          open: false,
+          reason: "the newest load test of abc in staging at 1234567 (1h ago) did not pass: …",
+        }),
+      },
+    );
+    expect(failed.status, failed.stderr).toBe(0);
+    expect(failed.npx.map((c) => c.args.join(" "))).toEqual([gateJson]);
+    expect(failed.stdout).toContain("::notice::the newest load test");
+  });
+
+  it("an SLO breach (exit 1) keeps production gated without failing the job; exit 2/3 fail it", () => {
+    const gate = { name: "load-test", open: false, reason: "no load test" };
+    const breached = run(
+      loadtest,
+      scratch,
+      {},
+      {},
+      { [gateJson]: withLoadTest(gate), "ngx-release loadtest staging": { code: 1 } },
+    );
+    expect(breached.status).toBe(0);
+    expect(breached.stdout).toContain("::warning::the staging load test did not pass");
+    for (const code of [2, 3]) {
+      expect(
+        run(
+          loadtest,
+          scratch,
+          {},
+          {},
+          { [gateJson]: withLoadTest(gate), "ngx-release loadtest staging": { code } },
+        ).status,
+      ).toBe(code);
+      expect(run(loadtest, scratch, {}, {}, { [gateJson]: { code } }).status).toBe(code);
+    }
+  });
+
   it.each([
     [0, "true"],
     [1, "false"],
