@@ -6,6 +6,7 @@ import { versionOf } from "../../pipeline/src/ledger/version.js";
 import { type GateRepo, gateRepo, V1 } from "../gates/fixture.js";
 import { runCli } from "../helpers/cli.js";
 import { TEST_NOW } from "../helpers/clock.js";
+import { FakeArgoCd, rollout } from "../helpers/fake-argocd.js";
 import { flowchartGraph, parseMermaid } from "../helpers/mermaid.js";
 
 let repo: GateRepo;
@@ -84,5 +85,30 @@ describe("status --format mermaid", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("argument 'svg' is invalid. Allowed choices are table, mermaid.");
     expect(r.stdout).toBe("");
+  });
+
+  it("links each live Rollout to its Argo CD node (table and JSON)", async () => {
+    const argo = await FakeArgoCd.start();
+    try {
+      argo.withApp("ngx-agents-staging", { revision: repo.c1 });
+      argo.withResource("ngx-agents-staging", rollout({ name: "orchestrator", canaryHash: "7c9d" }));
+      const url =
+        "https://argocd.example.com/applications/argocd/ngx-agents-staging?resource=&node=argoproj.io%2FRollout%2Fngx-agents%2Forchestrator%2F0";
+      let r = await runCli(["status", "staging"], {
+        cwd: repo.root,
+        env: { ...argo.env(), NGX_NOW: TEST_NOW },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`  link      Argo CD: Rollout orchestrator: ${url}`);
+      r = await runCli(["status", "staging", "--json"], {
+        cwd: repo.root,
+        env: { ...argo.env(), NGX_NOW: TEST_NOW },
+      });
+      expect(JSON.parse(r.stdout).environments[0].links).toEqual([
+        { label: "Argo CD: Rollout orchestrator", url },
+      ]);
+    } finally {
+      await argo.close();
+    }
   });
 });

@@ -166,6 +166,17 @@ const environment = z.strictObject({
   googleSignals: googleSignalsSchema.optional(),
   /** `ngx-release loadtest <env>`: entry URL, load profile, SLOs (docs/load-testing.md) */
   loadTest: loadTestSchema.optional(),
+  /** where people look at this environment; output/links.ts builds every deep link from these */
+  urls: z
+    .strictObject({
+      /** this environment's Argo CD UI (default: the top-level argocdUrl) */
+      argocd: z.url().optional(),
+      /** Grafana with the canary dashboard (uid ngx-canary); no Grafana links without it */
+      grafana: z.url().optional(),
+      /** the Argo Rollouts dashboard (served under /rollouts); no dashboard links without it */
+      rolloutsDashboard: z.url().optional(),
+    })
+    .optional(),
   rollback: z
     .strictObject({
       /** merge the rollback PR automatically: never, always, or only when a failed analysis triggered it */

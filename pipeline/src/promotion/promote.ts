@@ -6,6 +6,8 @@ import type { Kustomize } from "../adapters/kustomize.js";
 import { environmentByName, type Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { ConfigError } from "../errors.js";
+import { promotionLinks } from "../output/links.js";
+import { promotionPicture } from "../status/chain.js";
 import { BranchName } from "./branch.js";
 import { componentOf, imageRef, readImages, sameImage, versionOf } from "./images.js";
 import {
@@ -137,6 +139,18 @@ export async function promote(request: PromoteRequest): Promise<ChangeResult> {
   request.progress?.(`rendering ${to.name} before and after`);
   const diff = await renderedDiff(repo, file, plan.before, plan.after, request.kustomize);
   let current: { plan: OverlayUpdate; diff: readonly ResourceDiff[] } = { plan, diff };
+  const picture = await promotionPicture(repo, snapshot.read, {
+    from: from.name,
+    to: to.name,
+    carries: plan.changes.map((c) => c.to),
+    ...(request.gates ? { gates: request.gates } : {}),
+  });
+  const links = promotionLinks(
+    repo.config,
+    from,
+    to,
+    plan.changes.map((c) => c.component),
+  );
   const textFor = (superseded: Parameters<typeof pullRequestText>[0]["superseded"]) =>
     pullRequestText({
       kind: "promote",
@@ -150,6 +164,8 @@ export async function promote(request: PromoteRequest): Promise<ChangeResult> {
       ...(request.gates ? { gates: request.gates } : {}),
       ...(request.note ? { note: request.note } : {}),
       ...(superseded ? { superseded } : {}),
+      picture,
+      links,
     });
   if (request.dryRun) {
     return {

@@ -1,6 +1,8 @@
 // The pull request people review: title, body and labels of a promotion, release or rollback. Pure.
 // The body stays under GitHub's 65,536-character limit: the per-resource diff is cut with a note.
 import { argoCdApplicationUrl } from "../adapters/argocd-types.js";
+import { type DeepLink, markdownLink } from "../output/links.js";
+import { type Picture, pictureMarkdown } from "../output/picture.js";
 import type { BranchKind } from "./branch.js";
 import { type ImageEntry, versionOf } from "./images.js";
 import { type ImageChange, versionSummary } from "./plan.js";
@@ -50,6 +52,10 @@ export interface PullRequestTextInput {
   readonly superseded?: readonly Superseded[];
   /** free text shown under the heading (rollback reason, --skip-gates reason) */
   readonly note?: string;
+  /** where every version stands and what this pull request changes (output/picture.ts) */
+  readonly picture?: Picture;
+  /** deep links to the Rollouts, AnalysisRuns and Grafana panels concerned (output/links.ts) */
+  readonly links?: readonly DeepLink[];
 }
 
 const VERB: Record<BranchKind, string> = { promote: "Promote", release: "Release", rollback: "Roll back" };
@@ -66,6 +72,7 @@ export function pullRequestText(input: PullRequestTextInput): PullRequestText {
         : `Rolls **${input.to}** back to the versions below.`;
   head.push(lead, "");
   if (input.note) head.push(`> ${input.note.replace(/\n/g, "\n> ")}`, "");
+  if (input.picture) head.push(pictureMarkdown(input.picture), "");
   head.push(
     "### Images",
     "",
@@ -99,6 +106,8 @@ export function pullRequestText(input: PullRequestTextInput): PullRequestText {
     const app = input.applications[e];
     if (app) head.push(`- ${e}: [${app}](${argoCdApplicationUrl(input.argocdUrl, app)})`);
   }
+  if (input.links && input.links.length > 0)
+    head.push("", "### Links", "", ...input.links.map((l) => `- ${markdownLink(l)}`));
   head.push("", `### Rendered diff of ${input.to}`, "");
   const imageLines = input.diff.flatMap((d) =>
     d.images.map((i) => `- \`${d.ref}\` ${i.container}: \`${i.from ?? "—"}\` → \`${i.to ?? "—"}\``),

@@ -23,6 +23,7 @@ import { type RecordOutcome, recordEnvironment } from "../ledger/record.js";
 import type { Ledger } from "../ledger/types.js";
 import { versionOf as versionIdOf } from "../ledger/version.js";
 import { renderEnvironment } from "../manifests/render.js";
+import { rollbackLinks } from "../output/links.js";
 import { BranchName } from "../promotion/branch.js";
 import { type ImageEntry, readImages, sameImage } from "../promotion/images.js";
 import { type ImageChange, overlayFile, planOverlayUpdate } from "../promotion/plan.js";
@@ -30,6 +31,7 @@ import { applicationsOf, baseSnapshot, describeImages } from "../promotion/promo
 import { type PublishOutcome, publish } from "../promotion/publish.js";
 import { type PullRequestText, pullRequestText } from "../promotion/pull-request-text.js";
 import { type ResourceDiff, renderedDiff } from "../promotion/rendered-diff.js";
+import { rollbackPicture } from "../status/chain.js";
 import { type AbortOutcome, abortRollouts } from "./abort.js";
 import { type FailedAnalysis, findFailedAnalysis } from "./analysis-run.js";
 import { type DispatchPayload, isAnalysisFailure, payloadIsCurrent } from "./payload.js";
@@ -271,6 +273,27 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
           rolloutUrl: appUrl,
         })
       : "";
+  const picture = choice
+    ? await rollbackPicture(repo, snapshot.read, {
+        env: env.name,
+        failed: current,
+        failedVersion,
+        restored: choice.deployment.images,
+        reason: request.reason,
+      })
+    : undefined;
+  const links = rollbackLinks(repo.config, env, {
+    rollouts: request.payload ? [request.payload.rollout] : (plan?.changes ?? []).map((c) => c.component),
+    ...(analysis ? { analysisRun: analysis.name } : {}),
+    ...(failedDeployment
+      ? {
+          range: {
+            from: new Date(failedDeployment.createdAt),
+            to: new Date(failedDeployment.statuses.at(-1)?.createdAt ?? failedDeployment.createdAt),
+          },
+        }
+      : {}),
+  });
   const textFor = (superseded: Parameters<typeof pullRequestText>[0]["superseded"]) =>
     pullRequestText({
       kind: "rollback",
@@ -281,6 +304,8 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
       applications: applicationsOf(repo),
       note: noteFor(wanted),
       ...(superseded ? { superseded } : {}),
+      ...(picture ? { picture } : {}),
+      links,
     });
 
   if (request.dryRun) {

@@ -13,6 +13,7 @@ import { type RolloutProgress, rolloutProgress } from "../gates/rollout-state.js
 import type { GitReader } from "../ledger/git.js";
 import type { DeploymentState, Ledger, Rejection } from "../ledger/types.js";
 import { versionOf } from "../ledger/version.js";
+import { type DeepLink, environmentLinks, rolloutLinks } from "../output/links.js";
 import { imageRef } from "../promotion/images.js";
 import { readableVersion } from "./picture.js";
 
@@ -40,12 +41,15 @@ export interface EnvironmentStatus {
         readonly atHead?: boolean;
       };
   readonly rollouts?: readonly RolloutProgress[];
+  /** deep links per Rollout: Argo CD node, Rollouts dashboard, Grafana canary over the last deployment */
+  readonly links?: readonly DeepLink[];
   readonly lastDeployment?: {
     readonly id: string;
     readonly sha: string;
     readonly version: string;
     readonly state: DeploymentState;
     readonly at: string;
+    readonly createdAt: string;
     readonly succeededAt?: string;
   };
   readonly ledgerError?: string;
@@ -145,6 +149,7 @@ export async function collectStatus(input: StatusInputs): Promise<StatusReport> 
           version: d.version,
           state: d.state,
           at: d.statuses.at(-1)?.createdAt ?? d.createdAt,
+          createdAt: d.createdAt,
           ...(d.succeededAt ? { succeededAt: d.succeededAt } : {}),
         };
       }
@@ -184,6 +189,12 @@ export async function collectStatus(input: StatusInputs): Promise<StatusReport> 
         promotion = { from: source.name, error: message(e) };
       }
     }
+    const envLinks = environmentLinks(input.repo.config, env);
+    const links = (rollouts ?? []).flatMap((r) =>
+      rolloutLinks(envLinks, r.name, {
+        ...(lastDeployment ? { range: { from: new Date(lastDeployment.createdAt) } } : {}),
+      }),
+    );
     environments.push({
       name: env.name,
       application: env.argocdApplication,
@@ -195,6 +206,7 @@ export async function collectStatus(input: StatusInputs): Promise<StatusReport> 
       },
       argocd,
       ...(rollouts ? { rollouts } : {}),
+      ...(links.length > 0 ? { links } : {}),
       ...(lastDeployment ? { lastDeployment } : {}),
       ...(ledgerError ? { ledgerError } : {}),
       ...(backup ? { backup } : {}),
@@ -240,6 +252,7 @@ export function renderStatus(report: StatusReport, now: Date): string {
       if (e.rollouts.length === 0) out.push("  rollouts  none");
       for (const r of e.rollouts) out.push(`  rollout   ${r.name}: ${r.summary}`);
     }
+    for (const l of e.links ?? []) out.push(`  link      ${l.label}: ${l.url}`);
     if (e.lastDeployment) {
       const d = e.lastDeployment;
       out.push(`  deployed  ${d.sha.slice(0, 7)} version ${d.version}: ${d.state} ${ago(d.at)}`);
