@@ -11,7 +11,7 @@ import {
   latencyComparison,
   SENTINEL,
 } from "../../pipeline/src/analysis/statistics.js";
-import { type AnalysisTemplate, substituteArgs } from "../../pipeline/src/analysis/templates.js";
+import { type AnalysisTemplate, argByRole, substituteArgs } from "../../pipeline/src/analysis/templates.js";
 import { parseObjects } from "../../pipeline/src/manifests/render.js";
 import { runCli } from "../helpers/cli.js";
 import { type RunningPrometheus, startPrometheus } from "../helpers/prometheus.js";
@@ -95,12 +95,16 @@ describe("comparative templates on a real Prometheus", () => {
       "canary-hash": canary,
       "stable-hash": STABLE,
       window: WINDOW,
+      "comparison-window": WINDOW,
       // the settings' per-side minimum is for 5-minute windows; 100 suits 15 s at 50 requests/s
       "min-requests": "100",
+      "comparison-min-requests": "100",
       ...extra,
     });
     const m = t.spec.metrics?.[0];
-    return { query: substituteArgs(m?.provider?.prometheus?.query ?? "", args, template), args };
+    // the template's own arguments, as analyze gives them (names differ per template)
+    const own = Object.fromEntries((t.spec.args ?? []).map((a) => [a.name, args[a.name] as string]));
+    return { query: substituteArgs(m?.provider?.prometheus?.query ?? "", own, template), args: own };
   };
   const scalar = async (q: string, at: Date) => {
     const v = await client.query(q, at);
@@ -131,10 +135,10 @@ describe("comparative templates on a real Prometheus", () => {
     return v.samples[0]?.value as number;
   };
   const params = (args: Record<string, string>) => ({
-    criticalZ: Number(args["critical-z"]),
-    margin: Number(args.margin),
-    minRequests: Number(args["min-requests"]),
-    quantile: Number(args.quantile ?? "0.95"),
+    criticalZ: Number(argByRole(args, "critical-z")),
+    margin: Number(argByRole(args, "margin")),
+    minRequests: Number(argByRole(args, "min-requests")),
+    quantile: Number(argByRole(args, "quantile") ?? "0.95"),
   });
 
   it("error comparison: PromQL value = TypeScript z from the same instant's counts (worse canary)", async () => {
@@ -165,7 +169,7 @@ describe("comparative templates on a real Prometheus", () => {
     }
     // with no margin and a low bar the raw one-sided z of the better canary is negative → clamped 0
     const at = new Date(Date.now() - 1000);
-    const { query, args } = queryOf("ngx-error-rate-comparison", BETTER, { margin: "-1" });
+    const { query, args } = queryOf("ngx-error-rate-comparison", BETTER, { "error-margin": "-1" });
     const ts = errorComparison(await errorCounts(BETTER, at), await errorCounts(STABLE, at), params(args));
     expect(ts.test?.z).toBeLessThan(0);
     expect(await templateValue(query, at)).toBe(0);
@@ -199,7 +203,7 @@ describe("comparative templates on a real Prometheus", () => {
       for (const [hash, extra] of [
         [IDLE, {}],
         ["0000000000", {}],
-        [WORSE, { "min-requests": "100000" }],
+        [WORSE, { "comparison-min-requests": "100000" }],
       ] as const) {
         const { query } = queryOf(template, hash, extra);
         expect(await templateValue(query, at), `${template} ${hash}`).toBe(SENTINEL);
@@ -208,7 +212,7 @@ describe("comparative templates on a real Prometheus", () => {
       const { query } = queryOf(template, WORSE, { "stable-hash": IDLE });
       expect(await templateValue(query, at), `${template} idle stable`).toBe(SENTINEL);
     }
-    const { args } = queryOf("ngx-error-rate-comparison", WORSE, { "min-requests": "100000" });
+    const { args } = queryOf("ngx-error-rate-comparison", WORSE, { "comparison-min-requests": "100000" });
     const ts = errorComparison(await errorCounts(WORSE, at), await errorCounts(STABLE, at), params(args));
     expect(ts).toMatchObject({ value: SENTINEL, decision: "inconclusive" });
   });
@@ -225,7 +229,11 @@ describe("comparative templates on a real Prometheus", () => {
         "--arg",
         `window=${WINDOW}`,
         "--arg",
+        `comparison-window=${WINDOW}`,
+        "--arg",
         "min-requests=100",
+        "--arg",
+        "comparison-min-requests=100",
         "--json",
       ],
       { cwd: repo.root, env: { PROMETHEUS_URL: prom.url } },
@@ -253,7 +261,11 @@ describe("comparative templates on a real Prometheus", () => {
         "--arg",
         `window=${WINDOW}`,
         "--arg",
+        `comparison-window=${WINDOW}`,
+        "--arg",
         "min-requests=100",
+        "--arg",
+        "comparison-min-requests=100",
         "--json",
       ],
       { cwd: repo.root, env: { PROMETHEUS_URL: prom.url } },
@@ -281,7 +293,11 @@ describe("comparative templates on a real Prometheus", () => {
         "--arg",
         `window=${WINDOW}`,
         "--arg",
+        `comparison-window=${WINDOW}`,
+        "--arg",
         "min-requests=100",
+        "--arg",
+        "comparison-min-requests=100",
         "--explain",
         "--json",
       ],
@@ -331,7 +347,11 @@ describe("comparative templates on a real Prometheus", () => {
         "--arg",
         `window=${WINDOW}`,
         "--arg",
+        `comparison-window=${WINDOW}`,
+        "--arg",
         "min-requests=100",
+        "--arg",
+        "comparison-min-requests=100",
         "--explain",
       ],
       { cwd: repo.root, env: { PROMETHEUS_URL: prom.url } },
@@ -355,6 +375,8 @@ describe("comparative templates on a real Prometheus", () => {
         STABLE,
         "--arg",
         "window=ten-seconds",
+        "--arg",
+        "comparison-window=ten-seconds",
         "--explain",
         "--json",
       ],

@@ -67,7 +67,7 @@ describe("judge simulate", () => {
         inconclusiveLimit: settings.inconclusiveLimit,
       });
     expect(production.metrics[2]?.failureCondition).toBe(`result[0] > ${settings.comparison.criticalZ}`);
-    expect(production.metrics[2]?.args["min-requests"]).toBe(settings.comparison.minRequests);
+    expect(production.metrics[2]?.args["comparison-min-requests"]).toBe(settings.comparison.minRequests);
   });
 
   const quick: SimulationOptions = {
@@ -99,7 +99,11 @@ describe("judge simulate", () => {
     // confidence 0.95 so that α is measurable with a few thousand runs; no margin; a traffic level
     // where the normal approximation holds. Only the first measurement matters: stop at 3 minutes.
     const alpha = 0.05;
-    const model = await modelWith({ "critical-z": normalQuantile(1 - alpha).toFixed(6), margin: "0" });
+    const model = await modelWith({
+      "critical-z": normalQuantile(1 - alpha).toFixed(6),
+      "error-margin": "0",
+      "latency-margin": "0",
+    });
     const short: CanaryModel = { ...model, endSec: 180 };
     const runs = 4000;
     const r = simulate(short, {

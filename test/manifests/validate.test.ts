@@ -9,7 +9,11 @@ const broken = loadRepo(BROKEN);
 
 async function findingsOf(env: string) {
   const report = await validateEnvironments(broken, [environmentByName(broken, env)]);
-  return report.findings.map((f) => ({ object: f.object, path: f.path, rule: f.rule, message: f.message }));
+  // the controller-model rules (rollouts/…, external-secrets/…) have their own suites in
+  // test/manifests/controllers; each overlay here breaks one object-level rule
+  return report.findings
+    .filter((f) => !f.rule.startsWith("rollouts/"))
+    .map((f) => ({ object: f.object, path: f.path, rule: f.rule, message: f.message }));
 }
 
 describe("validateEnvironments on fixture overlays", () => {

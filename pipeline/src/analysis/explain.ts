@@ -14,6 +14,7 @@ import {
   latencyMde,
   STATISTIC_OF_TEMPLATE,
 } from "./statistics.js";
+import { argByRole } from "./templates.js";
 
 export interface SideCounts {
   readonly requests: number;
@@ -107,13 +108,13 @@ async function explainOne(
   const kind = STATISTIC_OF_TEMPLATE[plan.template];
   const args = plan.args;
   if (!args || (kind !== "error-comparison" && kind !== "latency-comparison")) return undefined;
-  const w = args.window ?? "5m";
+  const w = argByRole(args, "window") ?? "5m";
   const canaryHash = args["canary-hash"] ?? "";
   const stableHash = args["stable-hash"] ?? "";
   const params = {
-    criticalZ: Number(args["critical-z"]),
-    margin: Number(args.margin),
-    minRequests: Number(args["min-requests"]),
+    criticalZ: Number(argByRole(args, "critical-z")),
+    margin: Number(argByRole(args, "margin")),
+    minRequests: Number(argByRole(args, "min-requests")),
   };
   const base = {
     rollout: plan.rollout,
@@ -157,7 +158,7 @@ async function explainOne(
     `sum by (le) (increase(http_request_duration_seconds_bucket{${selector(args, hash)}}[${w}]))`;
   const queries = [q(canaryHash), q(stableHash)];
   const [cb, sb] = await Promise.all(queries.map(async (x) => buckets(await prometheus.query(x, time))));
-  const quantile = Number(args.quantile ?? "0.95");
+  const quantile = Number(argByRole(args, "quantile") ?? "0.95");
   const r = latencyComparison(cb ?? [], sb ?? [], { ...params, quantile });
   const mde =
     r.canaryRequests > 0 && r.stableRequests > 0

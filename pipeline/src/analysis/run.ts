@@ -67,7 +67,7 @@ export function planAnalysis(
       for (const ref of use.templates) {
         const template = templates.get(templateKey(ref));
         if (!template) continue;
-        const args = resolveArgs(rollout, use, template, inputs);
+        const args = resolveArgs(rollout, use, template, inputs, templates);
         for (const m of template.spec?.metrics ?? []) {
           const where = `${objectRef(template)} metric ${m.name}`;
           const sub = (s: string | undefined) =>

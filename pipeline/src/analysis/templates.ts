@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Kustomize } from "../adapters/kustomize.js";
 import { findKustomize } from "../adapters/kustomize.js";
 import type { Repo } from "../config/load.js";
-import { InputError } from "../errors.js";
+import { ConfigError, InputError } from "../errors.js";
 import { type K8sObject, objectRef, parseObjects } from "../manifests/render.js";
 import { checkAnalysisExpression } from "./expression.js";
 
@@ -175,6 +175,16 @@ export function checkRolloutAnalysis(rollout: K8sObject, templates: TemplateInde
       const problem = argSourceProblem(a);
       if (problem) findings.push({ object, field: `${field}.args (${a.name})`, message: problem });
     }
+    const found = use.templates.flatMap((r) => {
+      const t = templates.get(templateKey(r));
+      return t ? [t] : [];
+    });
+    for (const c of flattenTemplateArgs(found).conflicts)
+      findings.push({
+        object,
+        field: `${field}.templates`,
+        message: `Argo Rollouts refuses this analysis (InvalidSpec): ${describeConflict(c)}`,
+      });
     for (const ref of use.templates) {
       const t = templates.get(templateKey(ref));
       if (!t) {
@@ -228,15 +238,90 @@ function fieldRefValue(rollout: K8sObject, path: string): string | undefined {
   return undefined;
 }
 
-/** The argument values one template gets in one analysis use, as Argo Rollouts merges them. */
+/** Two templates of one analysis give one argument two different values. */
+export interface ArgConflict {
+  readonly name: string;
+  readonly first: { readonly template: string; readonly value: string };
+  readonly second: { readonly template: string; readonly value: string };
+}
+
+/**
+ * The arguments of every template one analysis references, combined the way the Argo Rollouts
+ * controller combines them before it creates the AnalysisRun: argoproj/argo-rollouts
+ * utils/analysis/helpers.go `flattenArgs` (called by `FlattenTemplates` from
+ * `NewAnalysisRunFromTemplates`, which the reconciler also runs to validate every Rollout in
+ * pkg/apis/rollouts/validation/validation_references.go). AnalysisTemplates are taken before
+ * ClusterAnalysisTemplates, each in the order listed; a name seen again keeps its first value, a
+ * later value fills an earlier one that had none, and two different values are an error
+ * ("Argument `x` specified multiple times with different values") that leaves the Rollout
+ * InvalidSpec before any ReplicaSet is created.
+ */
+export function flattenTemplateArgs(templates: readonly AnalysisTemplate[]): {
+  readonly args: readonly TemplateArg[];
+  readonly conflicts: readonly ArgConflict[];
+} {
+  const ordered = [
+    ...templates.filter((t) => t.kind !== "ClusterAnalysisTemplate"),
+    ...templates.filter((t) => t.kind === "ClusterAnalysisTemplate"),
+  ];
+  const args: TemplateArg[] = [];
+  const from = new Map<string, string>();
+  const conflicts: ArgConflict[] = [];
+  for (const t of ordered) {
+    for (const a of t.spec?.args ?? []) {
+      const i = args.findIndex((x) => x.name === a.name);
+      if (i < 0) {
+        args.push(a);
+        from.set(a.name, objectRef(t));
+        continue;
+      }
+      const prev = args[i] as TemplateArg;
+      if (prev.value !== undefined && a.value !== undefined && String(prev.value) !== String(a.value)) {
+        conflicts.push({
+          name: a.name,
+          first: { template: from.get(a.name) ?? "?", value: String(prev.value) },
+          second: { template: objectRef(t), value: String(a.value) },
+        });
+      } else if (prev.value === undefined) {
+        args[i] = a;
+        from.set(a.name, objectRef(t));
+      }
+    }
+  }
+  return { args, conflicts };
+}
+
+export function describeConflict(c: ArgConflict): string {
+  return `argument "${c.name}" is ${c.first.value} in ${c.first.template} and ${c.second.value} in ${c.second.template}`;
+}
+
+/**
+ * The argument values one template gets in one analysis use, as Argo Rollouts merges them: the
+ * template defaults are those of every template of the use combined (`flattenTemplateArgs`; a
+ * conflict is an InputError, as the controller refuses the Rollout), then the Rollout's args win
+ * (helpers.go `MergeArgs`). Returns the template's own arguments.
+ */
 export function resolveArgs(
   rollout: K8sObject,
   use: AnalysisUse,
   template: AnalysisTemplate,
   inputs: ArgInputs,
+  index?: TemplateIndex,
 ): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const a of template.spec?.args ?? []) if (a.value !== undefined) values[a.name] = String(a.value);
+  const together = index
+    ? use.templates.flatMap((r) => {
+        const t = index.get(templateKey(r));
+        return t ? [t] : [];
+      })
+    : [template];
+  const merged = flattenTemplateArgs(together.includes(template) ? together : [...together, template]);
+  if (merged.conflicts.length > 0)
+    throw new ConfigError(
+      `${objectRef(rollout)} ${use.where}: Argo Rollouts refuses this analysis (InvalidSpec): ${merged.conflicts.map(describeConflict).join("; ")}`,
+      { hint: "give each template's argument its own name (rollouts/analysis), or the same value" },
+    );
+  for (const a of merged.args) if (a.value !== undefined) values[a.name] = String(a.value);
   const unresolved: string[] = [];
   for (const a of use.args) {
     if (a.value !== undefined) {
@@ -268,7 +353,21 @@ export function resolveArgs(
     throw new InputError(
       `${objectRef(rollout)} ${use.where}, ${objectRef(template)}: cannot resolve argument${unresolved.length > 1 ? "s" : ""} ${unresolved.join("; ")}`,
     );
-  return values;
+  const own: Record<string, string> = {};
+  for (const a of template.spec?.args ?? [])
+    if (values[a.name] !== undefined) own[a.name] = values[a.name] as string;
+  return own;
+}
+
+/**
+ * The template argument that plays a role (window, min-requests, margin, critical-z, quantile):
+ * templates name theirs apart (`comparison-window`, `error-margin`) so that Argo Rollouts can merge
+ * them; the role is the name's ending.
+ */
+export function argByRole(args: Readonly<Record<string, string>>, role: string): string | undefined {
+  if (args[role] !== undefined) return args[role];
+  const names = Object.keys(args).filter((n) => n.endsWith(`-${role}`));
+  return names.length === 1 ? args[names[0] as string] : undefined;
 }
 
 /** Replaces {{args.name}}; an argument that is not known stays visible as an error. */

@@ -53,6 +53,10 @@ Examples:
               `${e.env}: ${e.rendered ? `${e.objects} objects` : "render failed"}, ${e.findings.length} findings`,
           )
           .join("; ");
+        if ((report.notes ?? []).length > 0)
+          ctx.print(
+            `notes (not judged from Git; see docs/validation.md):\n${findingsTable(report.notes ?? [])}\n`,
+          );
         if (report.ok) ctx.print(`${color.green("ok")} ${summary}`);
         else {
           ctx.print(findingsTable(report.findings));

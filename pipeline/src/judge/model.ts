@@ -8,6 +8,7 @@ import { STATISTIC_OF_TEMPLATE, type StatisticKind } from "../analysis/statistic
 import {
   type AnalysisTemplate,
   analysisUses,
+  argByRole,
   resolveArgs,
   substituteArgs,
   type TemplateIndex,
@@ -187,11 +188,13 @@ export function canaryModel(
         skipped.push(ref.templateName);
         continue;
       }
-      const args = resolveArgs(rollout, use, template, {
-        canaryHash: "canary",
-        stableHash: "stable",
-        overrides: options.args,
-      });
+      const args = resolveArgs(
+        rollout,
+        use,
+        template,
+        { canaryHash: "canary", stableHash: "stable", overrides: options.args },
+        templates,
+      );
       for (const m of template.spec?.metrics ?? []) {
         const at = `${objectRef(template)} metric ${m.name}`;
         const raw = m as unknown as Record<string, unknown>;
@@ -204,7 +207,7 @@ export function canaryModel(
           comparative: JSON.stringify(m).includes("args.stable-hash"),
           initialDelaySec: raw.initialDelay === undefined ? 0 : seconds(raw.initialDelay, "initialDelay", at),
           intervalSec: seconds(raw.interval ?? "1m", "interval", at),
-          windowSec: seconds(args.window ?? "5m", "args.window", at),
+          windowSec: seconds(argByRole(args, "window") ?? "5m", "the window argument", at),
           failureLimit: Number(raw.failureLimit ?? 0),
           inconclusiveLimit: Number(raw.inconclusiveLimit ?? 0),
           args,

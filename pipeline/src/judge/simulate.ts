@@ -17,6 +17,7 @@ import {
   normalQuantile,
   wilsonInterval,
 } from "../analysis/statistics.js";
+import { argByRole } from "../analysis/templates.js";
 import { InputError } from "../errors.js";
 import type { CanaryModel, MetricModel } from "./model.js";
 import { createRandom, type Random } from "./random.js";
@@ -381,7 +382,7 @@ export function simulate(model: CanaryModel, options: SimulationOptions): Simula
     const eC = (cErr[b1] as number) - (cErr[a] as number);
     const nS = (sReq[b1] as number) - (sReq[a] as number);
     const eS = (sErr[b1] as number) - (sErr[a] as number);
-    const min = Number(m.args["min-requests"] ?? 0);
+    const { min, criticalZ, margin, quantile } = statisticParams(m);
     const cumulative = (sums: Float64Array): Bucket[] => {
       let acc = 0;
       const out: Bucket[] = new Array(nb);
@@ -410,14 +411,14 @@ export function simulate(model: CanaryModel, options: SimulationOptions): Simula
         return errorComparison(
           { requests: nC, errors: eC },
           { requests: nS, errors: eS },
-          { criticalZ: Number(m.args["critical-z"]), margin: Number(m.args.margin), minRequests: min },
+          { criticalZ, margin, minRequests: min },
         ).value;
       case "latency-comparison":
         return latencyComparison(cb, sb, {
-          criticalZ: Number(m.args["critical-z"]),
-          margin: Number(m.args.margin),
+          criticalZ,
+          margin,
           minRequests: min,
-          quantile: Number(m.args.quantile ?? 0.95),
+          quantile,
         }).value;
     }
   }
@@ -433,4 +434,24 @@ export function simulate(model: CanaryModel, options: SimulationOptions): Simula
     skippedTemplates: model.skipped,
     scenarios: results,
   };
+}
+
+// each metric's statistic parameters, read once per model (argument names differ per template:
+// comparison-min-requests, error-margin, …)
+const PARAMS = new WeakMap<
+  MetricModel,
+  { min: number; criticalZ: number; margin: number; quantile: number }
+>();
+function statisticParams(m: MetricModel) {
+  let p = PARAMS.get(m);
+  if (!p) {
+    p = {
+      min: Number(argByRole(m.args, "min-requests") ?? 0),
+      criticalZ: Number(argByRole(m.args, "critical-z")),
+      margin: Number(argByRole(m.args, "margin")),
+      quantile: Number(argByRole(m.args, "quantile") ?? 0.95),
+    };
+    PARAMS.set(m, p);
+  }
+  return p;
 }

@@ -13,6 +13,8 @@ export interface Finding {
   readonly message: string;
   /** how to fix it */
   readonly hint: string;
+  /** the repository file that defines the object, when known (controller-model rules set it) */
+  readonly file?: string;
 }
 
 /** What a check knows about the object it looks at; `finding()` fills in the rest. */
@@ -68,6 +70,13 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
 export function findingsTable(findings: readonly Finding[]): string {
   return table(
     ["ENV", "OBJECT", "FIELD", "RULE", "PROBLEM", "FIX"],
-    findings.map((f) => [f.env, f.object, f.path || "-", f.rule, f.message, f.hint]),
+    findings.map((f) => [
+      f.env,
+      f.file ? `${f.object} (${f.file})` : f.object,
+      f.path || "-",
+      f.rule,
+      f.message,
+      f.hint,
+    ]),
   );
 }

@@ -8,6 +8,8 @@ import type { Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { isNgxError } from "../errors.js";
 import { checkAnalysisConditions } from "./analysis-conditions.js";
+import { checkControllers } from "./controllers/index.js";
+import { clusterView, renderBootstrap, sourceFiles } from "./controllers/sources.js";
 import { checkCrossReferences } from "./crossrefs.js";
 import { type Finding, sortFindings } from "./findings.js";
 import { checkAdmissionAllowlist, checkImageRegistries } from "./image-registries.js";
@@ -32,12 +34,15 @@ export interface EnvironmentResult {
   readonly rendered: boolean;
   readonly objects: number;
   readonly findings: readonly Finding[];
+  /** what the controller model cannot judge from Git alone (never fails validation) */
+  readonly notes?: readonly Finding[];
 }
 
 export interface ValidationReport {
   readonly ok: boolean;
   readonly environments: readonly EnvironmentResult[];
   readonly findings: readonly Finding[];
+  readonly notes?: readonly Finding[];
 }
 
 /** Every check on the objects of one rendered environment (pure: no I/O). */
@@ -68,6 +73,8 @@ export async function validateEnvironments(
 ): Promise<ValidationReport> {
   const kustomize = options.kustomize ?? (await findKustomize());
   const targets = envs.length > 0 ? envs : repo.environments;
+  const bootstrap = renderBootstrap(repo, kustomize);
+  const files = sourceFiles(repo.root);
   let done = 0;
   const pending = targets.map(async (env): Promise<EnvironmentResult> => {
     let rendered: Rendered;
@@ -94,12 +101,18 @@ export async function validateEnvironments(
     }
     options.onRendered?.(env.name, rendered.objects);
     const allowKinds = [...(options.allowKinds ?? []), ...(repo.config.validation?.allowKinds ?? [])];
-    const findings = checkObjects(env, rendered.objects, {
-      allowKinds,
-      ...(repo.config.allowedRegistries ? { allowedRegistries: repo.config.allowedRegistries } : {}),
-    });
+    const view = await clusterView(repo, env, rendered.objects, (await bootstrap).objects, kustomize, files);
+    const controllers = checkControllers(view);
+    const findings = sortFindings([
+      ...checkObjects(env, rendered.objects, {
+        allowKinds,
+        ...(repo.config.allowedRegistries ? { allowedRegistries: repo.config.allowedRegistries } : {}),
+      }),
+      ...controllers.findings,
+    ]);
     options.onProgress?.(env.name, ++done, targets.length);
-    return { env: env.name, rendered: true, objects: rendered.objects.length, findings };
+    const notes = controllers.notes;
+    return { env: env.name, rendered: true, objects: rendered.objects.length, findings, notes };
   });
   // kustomize now runs in child processes: load the schemas the sources mention meanwhile
   try {
@@ -109,7 +122,8 @@ export async function validateEnvironments(
   }
   const environments = await Promise.all(pending);
   const findings = environments.flatMap((e) => e.findings);
-  return { ok: findings.length === 0, environments, findings };
+  const notes = environments.flatMap((e) => e.notes ?? []);
+  return { ok: findings.length === 0, environments, findings, notes };
 }
 
 /** Drops kubectl's klog prefix ("E1126 10:00:02.631669 16150 run.go:72] \"command failed\" err=") from a render error. */
