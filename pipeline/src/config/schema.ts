@@ -1,6 +1,7 @@
 // The promotion configuration (environments/promotion.yaml): the order of environments and the
 // per-environment settings that promotion, gates, rollback and backups read. Validated strictly:
-// an unknown field is an error naming the file and field.
+// an unknown field is an error naming the file and field. Editors get the same rules from
+// environments/promotion.schema.json, generated from this file: run `npm run schema` after a change.
 import { z } from "zod";
 
 const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'a duration such as "30m", "4h" or "1d"');
