@@ -3,7 +3,7 @@
 // (ajv, 2020-12) accepts the real promotion.yaml and refuses what ngx-release refuses.
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import Ajv2020 from "ajv/dist/2020.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { JSON_SCHEMA_PATH, promotionJsonSchema } from "../../pipeline/src/config/json-schema.js";
