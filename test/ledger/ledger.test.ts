@@ -6,13 +6,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GitHubLedger, REJECTIONS_ENVIRONMENT } from "../../pipeline/src/adapters/github/ledger.js";
+import {
+  GitHubLedger,
+  LOAD_TESTS_ENVIRONMENT,
+  REJECTIONS_ENVIRONMENT,
+} from "../../pipeline/src/adapters/github/ledger.js";
 import type { GitHubClient } from "../../pipeline/src/adapters/github/octokit.js";
 import { RemoteError } from "../../pipeline/src/errors.js";
 import { LocalLedger } from "../../pipeline/src/ledger/local.js";
 import { rejectedVersionsFrom } from "../../pipeline/src/ledger/rejected.js";
 import { type Ledger, lastKnownGood, listRejected } from "../../pipeline/src/ledger/types.js";
 import { versionOf } from "../../pipeline/src/ledger/version.js";
+import type { LoadTestResult } from "../../pipeline/src/loadtest/run.js";
 import type { ImageEntry } from "../../pipeline/src/promotion/images.js";
 import { addGitHubDeployments, type GitHubDeploymentsFake } from "../helpers/fake-github-deployments.js";
 import { FakeServer } from "../helpers/fake-server.js";
@@ -107,6 +112,33 @@ function contract(name: string, open: () => Promise<Ledger>) {
         images: V1,
       });
     });
+
+    it("records load tests against version and revision, lists them newest first, apart from deployments", async () => {
+      const ledger = await open();
+      const lt = (passed: boolean, revision: string, at: string) => ({
+        environment: "staging",
+        version: versionOf(V1),
+        revision,
+        revisionFrom: "argocd" as const,
+        mode: "profile" as const,
+        passed,
+        at,
+        summary: `${passed ? "passed" : "failed"}: 50 req/s held`,
+        result: { figures: { requests: 30_000 }, heldRate: 50 } as unknown as LoadTestResult,
+      });
+      const first = await ledger.recordLoadTest(lt(true, SHA1, "2026-11-26T09:00:00.000Z"));
+      await ledger.recordLoadTest(lt(false, SHA2, "2026-11-26T11:00:00.000Z"));
+      await ledger.recordLoadTest({ ...lt(true, SHA2, "2026-11-26T10:00:00.000Z"), environment: "dev" });
+      const list = await ledger.listLoadTests("staging");
+      expect(list.map((r) => [r.revision, r.passed, r.at])).toEqual([
+        [SHA2, false, "2026-11-26T11:00:00.000Z"],
+        [SHA1, true, "2026-11-26T09:00:00.000Z"],
+      ]);
+      expect(list[1]).toEqual({ ...lt(true, SHA1, "2026-11-26T09:00:00.000Z"), id: first.id });
+      expect(await ledger.listLoadTests("staging", { limit: 1 })).toHaveLength(1);
+      // a load test is not a deployment: soak, last known good and metrics never see it
+      expect(await ledger.listDeployments("staging")).toEqual([]);
+    });
   });
 }
 
@@ -167,6 +199,30 @@ function githubLedger(): GitHubLedger {
 contract("GitHub", async () => githubLedger());
 
 describe("GitHub ledger requests", () => {
+  it("keeps a load test as a closed deployment in its own environment at the tested revision", async () => {
+    const ledger = githubLedger();
+    await ledger.recordLoadTest({
+      environment: "staging",
+      version: versionOf(V1),
+      revision: SHA1,
+      revisionFrom: "argocd",
+      mode: "profile",
+      passed: false,
+      at: "2026-11-26T11:00:00.000Z",
+      summary: "load test staging: failed: p95 2.51 s",
+      result: {} as LoadTestResult,
+    });
+    expect(gh.deployments).toHaveLength(1);
+    expect(gh.deployments[0]).toMatchObject({
+      environment: LOAD_TESTS_ENVIRONMENT,
+      sha: SHA1,
+      task: "ngx-release:loadtest",
+      transient_environment: true,
+      production_environment: false,
+    });
+    expect(gh.deployments[0]?.statuses.map((x) => x.state)).toEqual(["failure"]);
+  });
+
   it("sends the deployment fields GitHub needs and ignores deployments made by others", async () => {
     const ledger = githubLedger();
     gh.seed({ sha: SHA1, environment: "staging", payload: {} }); // e.g. a workflow job's environment

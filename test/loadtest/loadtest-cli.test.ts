@@ -2,7 +2,7 @@
 // (test/helpers/fake-gateway.ts) at a constant arrival rate, reads replicas from the Argo CD fake, judges
 // the SLOs and records the result in the local ledger. Runs last a few seconds each.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type GateRepo, gateRepo } from "../gates/fixture.js";
@@ -10,6 +10,7 @@ import { CLI, runCli } from "../helpers/cli.js";
 import { TEST_NOW } from "../helpers/clock.js";
 import { FakeArgoCd, type Manifest, rollout } from "../helpers/fake-argocd.js";
 import { FakeGateway, type GatewayBehaviour } from "../helpers/fake-gateway.js";
+import { FakeServer } from "../helpers/fake-server.js";
 import { git } from "../helpers/git.js";
 
 const cleanups: (() => unknown)[] = [];
@@ -297,6 +298,62 @@ describe("ngx-release loadtest", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(gw.requests.length).toBe(seenAtExit);
     expect(existsSync(ledgerFile(repo))).toBe(false);
+  });
+
+  it("--find-capacity steps the rate up until an SLO breaks and reports the highest rate held", async () => {
+    // the gateway fails everything after its 45th request: the 20 req/s step (≈20 requests) holds,
+    // the 40 req/s step breaks the error SLO
+    const { repo } = await setup({ fails: (n) => n >= 45 });
+    const r = await runCli(["loadtest", "staging", "--find-capacity", "--json"], {
+      cwd: repo.root,
+      env: { NGX_NOW: TEST_NOW },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.mode).toBe("capacity");
+    expect(out.capacity).toMatchObject({ highestRateHeld: 20, brokeAt: 40 });
+    expect(out.capacity.reason).toMatch(/^errors \d+\.\d % ≥ the SLO 5\.0 %/);
+    expect(out.stages.map((x: { rate: number }) => x.rate)).toEqual([20, 40]);
+    // the 60 req/s step never ran
+    expect(loadTests(repo)).toMatchObject([{ mode: "capacity", passed: true }]);
+  });
+
+  it("with PROMETHEUS_URL the server's error rate and p95 come from the analysis templates' queries", async () => {
+    const { repo } = await setup({});
+    // the real analysis templates of this repository
+    const src = join(import.meta.dirname, "../../rollouts/analysis");
+    mkdirSync(join(repo.root, "rollouts"), { recursive: true });
+    cpSync(src, join(repo.root, "rollouts/analysis"), { recursive: true });
+    const prom = await FakeServer.start();
+    cleanups.push(() => prom.close());
+    const queries: string[] = [];
+    prom.allow("POST", "/api/v1/query", (req) => {
+      const q = String(
+        (req.body as { query?: string } | undefined)?.query ??
+          new URLSearchParams(String(req.body)).get("query"),
+      );
+      queries.push(q);
+      const value = q.includes("histogram_quantile") ? "0.25" : "0.01";
+      return {
+        body: {
+          status: "success",
+          data: { resultType: "vector", result: [{ metric: {}, value: [0, value] }] },
+        },
+      };
+    });
+    const r = await runCli(["loadtest", "staging", "--json", "--duration", "1s"], {
+      cwd: repo.root,
+      env: { NGX_NOW: TEST_NOW, PROMETHEUS_URL: prom.url },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).serverSide).toEqual({ prometheus: prom.url, errorRate: 0.01, p95Ms: 250 });
+    expect(queries).toHaveLength(2);
+    for (const q of queries) {
+      expect(q).toContain('namespace="ngx-agents", app="api-gateway", rollouts_pod_template_hash=~".*"');
+      expect(q).not.toContain("{{");
+    }
+    expect(queries[0]).toContain('status=~"5.."');
+    expect(queries[1]).toContain("histogram_quantile(0.95");
   });
 
   it("--dry-run prints the plan and sends nothing", async () => {
