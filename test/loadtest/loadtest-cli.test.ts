@@ -291,7 +291,8 @@ describe("ngx-release loadtest", () => {
     expect(out.stopped).toBe(true);
     expect(out.problems.join()).toMatch(/stopped before the end/);
     // what ran is reported: every request the gateway answered (but the probe) is counted
-    expect(out.figures.requests).toBeGreaterThanOrEqual(20);
+    // (requests still in flight at the stop are cancelled and left out)
+    expect(out.figures.requests).toBeGreaterThanOrEqual(15);
     expect(out.figures.requests).toBeLessThanOrEqual(seenAtExit);
     // far fewer than 30 s × 20 req/s: the traffic stopped at once, and nothing came after the exit
     expect(seenAtExit).toBeLessThan(100);
