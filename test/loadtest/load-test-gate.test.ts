@@ -202,6 +202,34 @@ describe("load-test gate", () => {
     expect(g.reason).toMatch(/^no load test of version/);
   });
 
+  it("a record's foreign text and non-numbers never reach the pull request as Markdown", async () => {
+    const hostile = result(true, repo.c3) as unknown as Record<string, unknown>;
+    hostile.heldRate = "50](https://evil.example)";
+    hostile.scaling = [
+      {
+        name: "api](https://evil.example)\n```",
+        startReplicas: "3<img>",
+        maxReplicas: 7,
+        endReplicas: 7,
+        hitMax: false,
+      },
+    ];
+    hostile.replicaTimeline = [
+      { atS: 0, replicas: { "api](https://evil.example)\n```": "3]\n```\n# owned" } },
+      { atS: 5, replicas: {} },
+    ];
+    await record({ result: hostile as unknown as LoadTestResult });
+    const { gate: g } = await gate();
+    expect(g.open).toBe(true);
+    // no link, no HTML, no line of its own: names keep only [A-Za-z0-9._-], numbers are numbers
+    expect(g.markdown).not.toMatch(/\]\(|<img>|# owned|50\]/);
+    expect(g.markdown).toContain("| 0 req/s |");
+    expect(g.reason).not.toMatch(/evil/);
+    const blocks = mermaidBlocks(g.markdown ?? "");
+    expect(blocks).toHaveLength(1);
+    expect(await parseMermaid(blocks[0] ?? "")).toBe("xychart");
+  });
+
   it("is closed for another version than the one being promoted", async () => {
     await record({ version: "0123456789ab" });
     const { gate: g } = await gate();

@@ -234,6 +234,26 @@ describe("ngx-release loadtest", () => {
     expect(existsSync(ledgerFile(repo))).toBe(false);
   });
 
+  it("Argo CD configured but unreachable is exit 3 before any load", async () => {
+    const { repo, gw } = await setup({});
+    const gone = await FakeGateway.start();
+    await gone.close();
+    const r = await runCli(["loadtest", "staging"], {
+      cwd: repo.root,
+      env: {
+        NGX_NOW: TEST_NOW,
+        ARGOCD_SERVER: gone.url,
+        ARGOCD_AUTH_TOKEN: "t",
+        NGX_ARGOCD_RETRY_DELAY_MS: "5",
+        NGX_ARGOCD_RETRIES: "1",
+      },
+    });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/Argo CD: read application ngx-agents-staging failed after 2 attempts/);
+    expect(gw.requests).toEqual([]);
+    expect(existsSync(ledgerFile(repo))).toBe(false);
+  });
+
   it.each([
     [["loadtest", "qa"], /unknown environment "qa" \(valid: dev, staging, production\)/],
     [["loadtest", "dev"], /environment "dev" has no loadTest: block \(environments\[0\]\.loadTest\)/],

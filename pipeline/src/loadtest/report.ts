@@ -5,13 +5,20 @@ import { table } from "../output/format.js";
 import type { LoadTestResult } from "./run.js";
 import { ms, pct } from "./stats.js";
 
-const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "?").slice(0, 63);
+const safe = (s: string) =>
+  String(s)
+    .replace(/[^A-Za-z0-9._-]/g, "?")
+    .slice(0, 63);
+/** a number from a record (a ledger record is a claim: anything else becomes 0, never text) */
+const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 
 export function summaryLine(r: LoadTestResult): string {
   const verdict = r.passed ? "passed" : r.stopped ? "stopped" : "failed";
   const rate =
-    r.mode === "capacity" ? `capacity ${r.capacity?.highestRateHeld ?? 0} req/s` : `${r.heldRate} req/s held`;
-  return `${verdict}: ${rate}, p95 ${ms(r.figures.latency.p95Ms)}, errors ${pct(r.figures.errorRate)} (${r.figures.requests} requests)`;
+    r.mode === "capacity"
+      ? `capacity ${n(r.capacity?.highestRateHeld)} req/s`
+      : `${n(r.heldRate)} req/s held`;
+  return `${verdict}: ${rate}, p95 ${ms(n(r.figures?.latency?.p95Ms))}, errors ${pct(n(r.figures?.errorRate))} (${n(r.figures?.requests)} requests)`;
 }
 
 function scaleText(r: LoadTestResult): string[] {
@@ -19,17 +26,21 @@ function scaleText(r: LoadTestResult): string[] {
   const lines = r.scaling.map((s) => {
     const up =
       s.timeToScaleOutMs !== undefined
-        ? `scaled out after ${Math.round(s.timeToScaleOutMs / 1000)}s`
+        ? `scaled out after ${Math.round(n(s.timeToScaleOutMs) / 1000)}s`
         : "did not scale out";
     const max =
       s.hpaMaxReplicas !== undefined
-        ? ` of maxReplicas ${s.hpaMaxReplicas}${s.hitMax ? " — maxReplicas HIT" : ""}`
+        ? ` of maxReplicas ${n(s.hpaMaxReplicas)}${s.hitMax === true ? " — maxReplicas HIT" : ""}`
         : "";
-    return `${safe(s.name)}: ${s.startReplicas} → max ${s.maxReplicas}${max}, ${up}, ${s.endReplicas} at the end`;
+    return `${safe(s.name)}: ${n(s.startReplicas)} → max ${n(s.maxReplicas)}${max}, ${up}, ${n(s.endReplicas)} at the end`;
   });
   if (r.watch.failedReads > 0)
     lines.push(
-      `(${r.watch.failedReads} of ${r.watch.reads + r.watch.failedReads} Argo CD reads failed: ${r.watch.lastError ?? ""})`,
+      `(${n(r.watch.failedReads)} of ${n(r.watch.reads) + n(r.watch.failedReads)} Argo CD reads failed: ${String(
+        r.watch.lastError ?? "",
+      )
+        .replace(/[^\w .:/()=-]/g, "?")
+        .slice(0, 160)})`,
     );
   return lines.length ? lines : ["autoscaler: no Rollouts or HPAs found in the application"];
 }
@@ -91,22 +102,22 @@ export function pullRequestMarkdown(r: LoadTestResult, ageText: string): string 
     "",
     "| rate held | p50 | p95 | p99 | errors | requests |",
     "| --- | --- | --- | --- | --- | --- |",
-    `| ${r.heldRate} req/s | ${ms(r.figures.latency.p50Ms)} | ${ms(r.figures.latency.p95Ms)} | ${ms(r.figures.latency.p99Ms)} | ${pct(r.figures.errorRate)} | ${r.figures.requests} |`,
+    `| ${n(r.heldRate)} req/s | ${ms(n(r.figures.latency.p50Ms))} | ${ms(n(r.figures.latency.p95Ms))} | ${ms(n(r.figures.latency.p99Ms))} | ${pct(n(r.figures.errorRate))} | ${n(r.figures.requests)} |`,
     "",
   ];
   for (const s of scaleText(r)) lines.push(`- ${s}`);
   const names = r.scaling.filter((s) => s.maxReplicas !== s.startReplicas).map((s) => s.name);
   const shown = (names.length ? names : r.scaling.map((s) => s.name)).slice(0, 4);
   if (r.replicaTimeline.length >= 2 && shown.length > 0) {
-    const top = Math.max(...r.scaling.map((s) => Math.max(s.maxReplicas, s.hpaMaxReplicas ?? 0)), 1);
+    const top = Math.max(...r.scaling.map((s) => Math.max(n(s.maxReplicas), n(s.hpaMaxReplicas))), 1);
     lines.push(
       "",
       "```mermaid",
       "xychart-beta",
       `  title "Replicas during the load test (${shown.map(safe).join(", ")})"`,
-      `  x-axis "seconds" [${r.replicaTimeline.map((p) => Math.round(p.atS)).join(", ")}]`,
+      `  x-axis "seconds" [${r.replicaTimeline.map((p) => Math.round(n(p.atS))).join(", ")}]`,
       `  y-axis "replicas" 0 --> ${top}`,
-      ...shown.map((n) => `  line [${r.replicaTimeline.map((p) => p.replicas[n] ?? 0).join(", ")}]`),
+      ...shown.map((name) => `  line [${r.replicaTimeline.map((p) => n(p.replicas?.[name])).join(", ")}]`),
       "```",
     );
   }
