@@ -1,15 +1,24 @@
 // The ngx-release entry point: the only place that maps errors to exit codes and output.
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { registerCommands } from "./commands/index.js";
 import { ExitCode, isNgxError } from "./errors.js";
 import { color } from "./output/format.js";
+import {
+  formatData,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  outputFormatFromArgv,
+} from "./output/output-format.js";
 
 export function buildProgram(): Command {
   const program = new Command("ngx-release")
     .description("Release NGX Agents through GitOps: render, validate, promote, gate, roll back, back up.")
     .version(process.env.npm_package_version ?? "0.1.0")
     .option("--repo <dir>", "repository root (default: current directory)")
-    .option("--json", "machine-readable output on stdout")
+    .addOption(
+      new Option("-o, --output <format>", "output format: table, json or yaml").choices(OUTPUT_FORMATS),
+    )
+    .option("--json", "machine-readable output on stdout (the same as -o json)")
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ showGlobalOptions: true })
     .addHelpText(
@@ -18,8 +27,8 @@ export function buildProgram(): Command {
 Exit codes (every command): 0 ok · 1 a check, gate or analysis said no · 2 bad input, usage or
 configuration (nothing written) · 3 a remote service failed after retries (nothing half-written).
 
-Environment: GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL (without a token, branches and commits
-are made in the local checkout); ARGOCD_SERVER, ARGOCD_AUTH_TOKEN; PROMETHEUS_URL;
+Environment: GITHUB_TOKEN (else GH_TOKEN, else \`gh auth token\`), GITHUB_REPOSITORY, GITHUB_API_URL
+(without a token, branches and commits are made in the local checkout); ARGOCD_SERVER, ARGOCD_AUTH_TOKEN; PROMETHEUS_URL;
 GOOGLE_CLOUD_PROJECT with Application Default Credentials; NO_COLOR.
 
 Start with: ngx-release plan        Details of a command: ngx-release <command> --help`,
@@ -30,7 +39,7 @@ Start with: ngx-release plan        Details of a command: ngx-release <command> 
   return program;
 }
 
-function report(e: unknown, json: boolean): number {
+function report(e: unknown, format: OutputFormat): number {
   if (e instanceof CommanderError) {
     if (
       e.code === "commander.helpDisplayed" ||
@@ -43,10 +52,9 @@ function report(e: unknown, json: boolean): number {
     return ExitCode.badInput;
   }
   if (isNgxError(e)) {
-    if (json) {
-      process.stdout.write(
-        `${JSON.stringify({ error: { type: e.name, message: e.message, hint: e.hint, exitCode: e.exitCode } }, null, 2)}\n`,
-      );
+    if (format !== "table") {
+      const error = { type: e.name, message: e.message, hint: e.hint, exitCode: e.exitCode };
+      process.stdout.write(formatData({ error }, format));
     }
     process.stderr.write(`${color.red("error:")} ${e.message}\n`);
     if (e.hint) process.stderr.write(`${color.dim("hint:")} ${e.hint}\n`);
@@ -63,7 +71,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     await program.parseAsync(argv as string[]);
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
   } catch (e) {
-    return report(e, argv.includes("--json"));
+    return report(e, outputFormatFromArgv(argv));
   }
 }
 
