@@ -1,5 +1,7 @@
 // `ngx-release rollback` as a process against the GitHub fake (git data, pulls, deployments) and the
 // Argo CD fake: the failed-canary loop end to end, duplicates, stale payloads, refusals, Argo CD down.
+import { micromark } from "micromark";
+import { gfm, gfmHtml } from "micromark-extension-gfm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { REJECTIONS_ENVIRONMENT } from "../../pipeline/src/adapters/github/ledger.js";
 import { readImages } from "../../pipeline/src/promotion/images.js";
@@ -34,6 +36,8 @@ function analysisRun(): Manifest {
       name: "orchestrator-6d8f7b9c4-4-0",
       namespace: "ngx-agents",
       creationTimestamp: "2026-11-26T09:20:00Z",
+      // Argo Rollouts annotates each AnalysisRun with the Rollout's revision (newAnalysisRunFromRollout)
+      annotations: { "rollout.argoproj.io/revision": "4" },
     },
     status: {
       phase: "Failed",
@@ -66,18 +70,20 @@ async function start(options: { good?: boolean } = {}) {
       .withResource(app, rollout({ name: "orchestrator", paused: true, canaryHash: "7c9d" }))
       .withResource(app, rollout({ name: "api-gateway", phase: "Progressing", canaryHash: "5b4a" }));
   }
-  const orchestrator = argo.resource(PROD_APP, "Rollout", "orchestrator") as Manifest;
-  argo.app(PROD_APP).children.push({
-    manifest: analysisRun(),
-    parent: {
-      group: "argoproj.io",
-      version: "v1alpha1",
-      kind: "Rollout",
-      namespace: "ngx-agents",
-      name: orchestrator.metadata.name,
-    },
-    health: "Degraded",
-  });
+  // the canary's analysis failed at revision 4 (the Rollout is still paused: the abort comes next)
+  for (const app of ["ngx-agents-staging", PROD_APP]) {
+    argo.app(app).children.push({
+      manifest: analysisRun(),
+      parent: {
+        group: "argoproj.io",
+        version: "v1alpha1",
+        kind: "Rollout",
+        namespace: "ngx-agents",
+        name: "orchestrator",
+      },
+      health: "Degraded",
+    });
+  }
   return seeded;
 }
 
@@ -147,7 +153,13 @@ describe("rollback --from-dispatch (production, failed analysis)", () => {
     expect(pr?.labels).toEqual(["rollback", "env:production"]);
     expect(pr?.title).toBe("Roll back production: api-gateway 1.0.0, orchestrator 1.0.0");
     expect(pr?.body).toContain("Failed analysis run `orchestrator-6d8f7b9c4-4-0`");
-    expect(pr?.body).toContain("| error-rate | Failed | [0.01], [0.12], [0.17] |");
+    expect(pr?.body).toContain("| error\\-rate | Failed | \\[0\\.01\\], \\[0\\.12\\], \\[0\\.17\\] |");
+    expect(pr?.body).toContain("Confirmed through Argo CD before anything was written");
+    expect(out.confirmation.reported).toBe(
+      'AnalysisRun orchestrator-6d8f7b9c4-4-0 of Rollout orchestrator is Failed at revision 4: Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)',
+    );
+    expect(pr?.body).toContain(`the overlay as it was at commit \`${seeded.c1}\``);
+    expect(out.confirmation).toMatchObject({ status: "confirmed", by: "analysis-failed" });
     expect(pr?.body).toContain(`Version \`${versionId(BAD)}\` is **rejected**`);
     expect(pr?.body).toContain("https://argocd.example.test/applications/argocd/ngx-agents-production");
     expect(pr?.body).toContain("Abort through Argo CD: done (api-gateway aborted, orchestrator aborted)");
@@ -199,7 +211,7 @@ describe("rollback --from-dispatch (production, failed analysis)", () => {
     const again = await runCli(["rollback", "--from-dispatch", payload], { cwd: root, env: env() });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(
-      /dispatch acknowledged and ignored: the overlay of production now names .*orchestrator sha256:/,
+      /dispatch acknowledged and ignored: Git was already rolled back from [0-9a-f]{12}, the version is rejected and Argo CD reports nothing left to abort/,
     );
     expect(gh.writes()).toHaveLength(writes);
     expect(argo.actions).toHaveLength(actions);
@@ -217,22 +229,59 @@ describe("rollback --from-dispatch (production, failed analysis)", () => {
     expect(argo.actions).toEqual([]);
   });
 
-  it("Argo CD down: Git is still rolled back and merged, the abort is reported NOT done (exit 3)", async () => {
+  it("Argo CD down: the dispatch cannot be confirmed, so the PR is left for review, nothing rejected (exit 3); the rerun finishes", async () => {
     argo.outage = { status: 503, body: "upstream connect error or disconnect/reset before headers" };
     const payload = writePayload(dispatchBody("production", BAD));
-    const r = await runCli(["rollback", "--from-dispatch", payload], {
+    const r = await runCli(["rollback", "--from-dispatch", payload, "--json"], {
       cwd: root,
       env: env({ NGX_ARGOCD_RETRIES: "0" }),
     });
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/abort: NOT done: Argo CD: .*503/);
-    expect(r.stderr).toContain("Git was rolled back, but the Rollouts were NOT aborted through Argo CD");
-    expect(gh.pulls[0]).toMatchObject({ head: "rollback/production", state: "closed" });
-    expect(gh.pulls[0]?.body).toContain("Abort through Argo CD: **NOT done**");
-    expect(readImages(gh.fileAt("main", OVERLAY("production")) as string, "p")[0]?.digest).toBe(digest(GOOD));
-    expect(rejections().map((x) => x.version)).toEqual([versionId(BAD)]);
+    const out = JSON.parse(r.stdout);
+    expect(out.confirmation).toMatchObject({ status: "unconfirmed", error: expect.stringMatching(/503/) });
+    expect(out.error.message).toMatch(
+      /the dispatch could NOT be confirmed through Argo CD .*rollback PR #1 is left for review \(not merged\); nothing rejected, nothing aborted/,
+    );
+    expect(out.autoMerge).toMatchObject({ wanted: false });
+    expect(gh.openPulls().map((p) => p.head)).toEqual(["rollback/production"]);
+    expect(gh.pulls[0]?.body).toContain("**NOT confirmed by Argo CD**");
+    expect(gh.server.callsTo("PUT", /\/merge$/)).toEqual([]);
+    expect(gh.fileAt("main", OVERLAY("production"))).toContain(digest(BAD));
+    expect(rejections()).toEqual([]);
+    expect(seeded.failing.statuses.map((s) => s.state)).toEqual(["in_progress"]);
     expect(argo.actions).toEqual([]);
-    expect(argo.syncs).toEqual([]);
+
+    // a person merges the PR for review; Argo CD comes back; the workflow is rerun: not "stale" —
+    // Git went back to a version that succeeded before the payload's, so the rerun finishes the work
+    gh.push("main", { [OVERLAY("production")]: files(GOOD)[OVERLAY("production")] as string }, "merge #1");
+    argo.outage = undefined;
+    const again = await runCli(["rollback", "--from-dispatch", payload, "--json"], { cwd: root, env: env() });
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    const fin = JSON.parse(again.stdout);
+    expect(fin.status).toBe("finished");
+    expect(fin.abort.status).toBe("done");
+    expect(argo.actions.map((a) => [a.action, a.ref.name]).sort()).toEqual([
+      ["abort", "api-gateway"],
+      ["abort", "orchestrator"],
+    ]);
+    expect(rejections().map((x) => x.version)).toEqual([versionId(BAD)]);
+    expect(seeded.failing.statuses.at(-1)).toMatchObject({ state: "failure" });
+    expect(gh.pulls).toHaveLength(1);
+  });
+
+  it("a 401 from Argo CD names ARGOCD_AUTH_TOKEN (exit 3, PR for review only)", async () => {
+    const payload = writePayload(dispatchBody("production", BAD));
+    const r = await runCli(["rollback", "--from-dispatch", payload], {
+      cwd: root,
+      env: env({ ARGOCD_AUTH_TOKEN: "wrong-token" }),
+    });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      /NOT be confirmed through Argo CD .*401.*ARGOCD_AUTH_TOKEN is missing, invalid or expired/,
+    );
+    expect(rejections()).toEqual([]);
+    expect(argo.actions).toEqual([]);
   });
 
   it("auto-merge refused by branch protection: PR left open, exit 1 naming it", async () => {
@@ -325,7 +374,7 @@ describe("rollback <env> (manual)", () => {
     expect(gh.pulls[0]?.comments[0]).toContain("Closed by `ngx-release rollback staging`");
     const open = gh.openPulls();
     expect(open.map((p) => p.head)).toEqual(["rollback/staging"]);
-    expect(open[0]?.body).toContain("reason: error budget burn after 1.1.0");
+    expect(open[0]?.body).toContain("reason: error budget burn after 1\\.1\\.0");
     expect(gh.server.callsTo("PUT", /\/merge$/)).toEqual([]);
 
     const head = gh.branch("rollback/staging");
@@ -429,5 +478,139 @@ describe("rollback <env> (manual)", () => {
     expect(out.body).toContain("Review and merge");
     expect(gh.writes()).toEqual([]);
     expect(argo.actions).toEqual([]);
+  });
+});
+
+describe("rollback --from-dispatch: a dispatch is a request Argo CD must confirm", () => {
+  /** every Argo CD request other than a read */
+  const argoWrites = () => argo.server.requests.filter((q) => q.method !== "GET");
+
+  it("forged dispatch naming production's current images while the Rollouts are Healthy: exit 1, zero writes", async () => {
+    await start();
+    // Argo CD: both Rollouts fully promoted, no AnalysisRun at all
+    const app = argo.app(PROD_APP);
+    app.children.length = 0;
+    app.resources = app.resources.map((m) =>
+      m.kind === "Rollout" ? rollout({ name: m.metadata.name, canaryHash: "7c9d", stableHash: "7c9d" }) : m,
+    );
+    const payload = writePayload(dispatchBody("production", BAD));
+    const r = await runCli(["rollback", "--from-dispatch", payload], { cwd: root, env: env() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "dispatch for production not acted on: Argo CD reports Rollout orchestrator Healthy",
+    );
+    expect(r.stderr).toContain("no Failed AnalysisRun at revision 4");
+    expect(r.stderr).toContain("Nothing written, nothing rejected, nothing aborted.");
+    expect(gh.writes()).toEqual([]);
+    expect(rejections()).toEqual([]);
+    expect(argoWrites()).toEqual([]);
+    expect(argo.actions).toEqual([]);
+    expect(gh.pulls).toEqual([]);
+  });
+
+  it("a failed AnalysisRun at another revision does not confirm (exit 1, zero writes)", async () => {
+    await start();
+    const payload = writePayload(dispatchBody("production", BAD, { revision: "5" }));
+    const r = await runCli(["rollback", "--from-dispatch", payload], { cwd: root, env: env() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("no Failed AnalysisRun at revision 5");
+    expect(gh.writes()).toEqual([]);
+    expect(argoWrites()).toEqual([]);
+  });
+
+  it("a Rollout Argo CD reports aborted confirms it, even without a revision", async () => {
+    await start();
+    const app = argo.app(PROD_APP);
+    app.children.length = 0;
+    app.resources = app.resources.map((m) =>
+      m.metadata.name === "orchestrator"
+        ? rollout({ name: "orchestrator", abort: true, canaryHash: "7c9d" })
+        : m,
+    );
+    const payload = writePayload(dispatchBody("production", BAD, { revision: undefined }));
+    const r = await runCli(["rollback", "--from-dispatch", payload, "--json"], { cwd: root, env: env() });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).confirmation).toMatchObject({ status: "confirmed", by: "aborted" });
+    expect(gh.pulls[0]?.state).toBe("closed");
+  });
+
+  it("a payload without trigger is valid but not an analysis failure: the PR is left for review", async () => {
+    await start();
+    const payload = writePayload(dispatchBody("production", BAD, { trigger: undefined }));
+    const r = await runCli(["rollback", "--from-dispatch", payload, "--json"], { cwd: root, env: env() });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.autoMerge).toEqual({ wanted: false, setting: "on-analysis-failure" });
+    expect(gh.openPulls().map((p) => p.head)).toEqual(["rollback/production"]);
+    expect(gh.server.callsTo("PUT", /\/merge$/)).toEqual([]);
+  });
+
+  it.each([
+    ["100 KB", 100 * 1024],
+    ["10 MB", 10 * 1024 * 1024],
+  ])(
+    "a valid %s payload is refused before any request (exit 2, GitHub's 64 KB limit)",
+    async (_what, size) => {
+      await start();
+      const body = JSON.parse(dispatchBody("production", BAD));
+      body.client_payload.message = "x".repeat(size);
+      const payload = writePayload(JSON.stringify(body));
+      const r = await runCli(["rollback", "--from-dispatch", payload], { cwd: root, env: env() });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/GitHub refuses a repository_dispatch whose client_payload is 64 KB/);
+      expect(gh.server.requests).toEqual([]);
+      expect(argo.server.requests).toEqual([]);
+    },
+  );
+
+  it("hostile payload text is inert in the PR, the commit, the rejection, the deployment status and stdout", async () => {
+    const seeded = await start();
+    const hostile =
+      "ok\n::error::forged annotation\n::add-mask::x @octocat [click](https://evil.example) ![i](https://evil.example/p.png) <img src=x onerror=alert(1)> ` `` breakout | cell | #12\nSigned-off-by: Mallory <m@evil.example>";
+    const payload = writePayload(
+      dispatchBody("production", BAD, { message: hostile, rollout: "orchestrator" }),
+    );
+    const r = await runCli(["rollback", "--from-dispatch", payload], { cwd: root, env: env() });
+    expect(r.code).toBe(0);
+    const runnerCommand = (line: string) => line.trimStart().startsWith("::") || line.includes("##[");
+    expect(r.stdout.split("\n").filter(runnerCommand)).toEqual([]);
+    expect(r.stderr.split("\n").filter(runnerCommand)).toEqual([]);
+
+    const body = gh.pulls[0]?.body ?? "";
+    expect(body.split("\n").filter(runnerCommand)).toEqual([]);
+    expect(body).toContain("\\:\\:error\\:\\:forged annotation"); // shown, as text
+    expect(body).not.toContain("@octocat");
+    expect(body).not.toContain("@evil");
+    // rendered as GitHub would (GFM, raw HTML allowed): no image, no link, no element from the payload
+    const html = micromark(body, {
+      allowDangerousHtml: true,
+      extensions: [gfm()],
+      htmlExtensions: [gfmHtml()],
+    });
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain('href="https://evil');
+    expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(body).not.toContain("#12");
+
+    const commits = gh.server.callsTo("POST", /\/git\/commits$/);
+    const message = (commits[0]?.body as { message?: string } | undefined)?.message ?? "";
+    expect(message).not.toMatch(/^Signed-off-by:/m);
+    expect(message).not.toMatch(/^::/m);
+    expect(message.split("\n").filter((l) => l.startsWith("Reason:"))).toHaveLength(1);
+
+    const reason = rejections()[0] as unknown as { reason: string };
+    expect(reason.reason).not.toMatch(/[\r\n]/);
+    const status = seeded.failing.statuses.at(-1);
+    expect(status?.description).not.toMatch(/[\r\n]/);
+  });
+
+  it("the PR body stays within 65,536 characters with a payload at GitHub's limit", async () => {
+    await start();
+    const payload = writePayload(
+      dispatchBody("production", BAD, { message: `${"`<@a|".repeat(12_000)}`.slice(0, 60_000) }),
+    );
+    const r = await runCli(["rollback", "--from-dispatch", payload], { cwd: root, env: env() });
+    expect(r.code).toBe(0);
+    expect((gh.pulls[0]?.body ?? "").length).toBeLessThanOrEqual(65_536);
   });
 });

@@ -1,10 +1,11 @@
 // ngx-release rollback <env> --reason <text> [--to <version>] | rollback --from-dispatch <payload.json>
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { argoCdFromEnv } from "../adapters/argocd.js";
 import { environmentByName, loadRepo } from "../config/load.js";
 import { ExitCode, InputError } from "../errors.js";
 import { table } from "../output/format.js";
+import { logText } from "../output/inert.js";
 import { type ImageEntry, imageRef } from "../promotion/images.js";
 import type { RollbackOutcome } from "../rollback/rollback.js";
 import { abortLine } from "../rollback/text.js";
@@ -64,13 +65,23 @@ Examples:
     .action(async (envArg: string | undefined, opts: Options, cmd: Command) => {
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
-      const { parseDispatchPayload, reasonFromPayload } = await import("../rollback/payload.js");
+      const { parseDispatchPayload, reasonFromPayload, DISPATCH_FILE_LIMIT } = await import(
+        "../rollback/payload.js"
+      );
       let payload: import("../rollback/payload.js").DispatchPayload | undefined;
       if (opts.fromDispatch) {
         let text: string;
         try {
+          // refused unread when far over GitHub's client_payload limit: nothing is parsed or asked
+          const size = statSync(opts.fromDispatch).size;
+          if (size > DISPATCH_FILE_LIMIT) {
+            throw new InputError(
+              `--from-dispatch ${opts.fromDispatch}: ${size} bytes; GitHub refuses a repository_dispatch whose client_payload is 64 KB or more, so this file did not come from GitHub (refused unread above ${DISPATCH_FILE_LIMIT} bytes)`,
+            );
+          }
           text = readFileSync(opts.fromDispatch, "utf8");
         } catch (e) {
+          if (e instanceof InputError) throw e;
           throw new InputError(`--from-dispatch ${opts.fromDispatch}: cannot read the file`, { cause: e });
         }
         payload = parseDispatchPayload(text, opts.fromDispatch);
@@ -86,7 +97,9 @@ Examples:
           "name the environment to roll back (rollback <env>) or pass --from-dispatch <payload.json>",
         );
       const env = environmentByName(repo, envName);
-      const reason = opts.reason?.trim() || (payload ? reasonFromPayload(payload) : undefined);
+      // the reason reaches the ledger, the PR, the commit and the log: one inert line
+      const given = opts.reason?.trim() ? logText(opts.reason.trim(), 1000) : undefined;
+      const reason = given || (payload ? reasonFromPayload(payload) : undefined);
       if (!reason)
         throw new InputError('--reason "<why>" is required (it goes into the PR and the rejection)');
       if (opts.to !== undefined && payload)
@@ -123,6 +136,21 @@ function problem(o: RollbackOutcome): { code: ExitCode; message: string; hint?: 
       code: ExitCode.checkFailed,
       message: o.message,
       hint: `fix forward, or: ngx-release rollback ${o.environment} --to <version> --reason "…"`,
+    };
+  }
+  if (o.confirmation?.status === "unconfirmed") {
+    const pr = o.publish?.pullRequest;
+    return {
+      code: ExitCode.remote,
+      message: `the dispatch could NOT be confirmed through Argo CD (${o.confirmation.error}): ${pr ? `rollback PR #${pr.number} is left for review (not merged); ` : ""}nothing rejected, nothing aborted`,
+      hint: "check the Rollout in Argo CD; rerun this rollback once Argo CD answers and it finishes the work",
+    };
+  }
+  if (o.status === "finished" && o.abort?.status === "failed") {
+    return {
+      code: ExitCode.remote,
+      message: `Git is rolled back, but the Rollouts are still NOT aborted through Argo CD: ${o.abort.error}`,
+      hint: "rerun once Argo CD answers",
     };
   }
   if (o.status !== "rolled-back") return undefined;
@@ -192,6 +220,7 @@ function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string)
         : null,
       ...(o.restoredError ? { restoredError: o.restoredError } : {}),
       ...(o.refresh ? { refresh: o.refresh } : {}),
+      confirmation: o.confirmation ?? null,
       ...(o.status === "planned" ? { title: o.text?.title, body: o.text?.body } : {}),
       ...(p ? { error: { message: p.message, hint: p.hint, exitCode: p.code } } : {}),
     });
@@ -213,6 +242,10 @@ function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string)
       ),
     );
   }
+  if (o.confirmation)
+    ctx.print(
+      `Argo CD: ${o.confirmation.status === "unconfirmed" ? `NOT asked (${o.confirmation.error})` : `${o.confirmation.status}: ${o.confirmation.reported}`}`,
+    );
   if (o.abort) ctx.print(`abort: ${abortLine(o.abort, false)}`);
   if (o.rejected !== undefined)
     ctx.print(`version ${o.failedVersion}: ${o.rejected ? "rejected now" : "already rejected"}`);

@@ -4,9 +4,24 @@
 //    "namespace", "revision", "images": ["registry/name:tag@sha256:…", …], "message"}}
 // Pure: text in, a typed payload or an InputError naming the field out.
 import { InputError } from "../errors.js";
+import { logText } from "../output/inert.js";
 import { type ImageEntry, parseImageReference } from "../promotion/images.js";
 
 export const DISPATCH_EVENT_TYPE = "rollout-aborted";
+
+/**
+ * GitHub's limit on a repository_dispatch: "The maximum number of top-level properties is 10. The
+ * total size of the JSON payload must be less than 64KB" (client_payload in GitHub's REST
+ * description, github/rest-api-description, POST /repos/{owner}/{repo}/dispatches). A payload at or
+ * over it cannot have come through GitHub.
+ */
+export const CLIENT_PAYLOAD_LIMIT = 64 * 1024;
+export const CLIENT_PAYLOAD_MAX_PROPERTIES = 10;
+/**
+ * the payload file (the event body, possibly pretty-printed by jq) is refused unread above this:
+ * four times the limit leaves room for any indentation of a payload GitHub accepted
+ */
+export const DISPATCH_FILE_LIMIT = 4 * CLIENT_PAYLOAD_LIMIT;
 
 export interface DispatchPayload {
   /** "on-rollout-aborted" | "on-analysis-run-failed" (the notification trigger), when sent */
@@ -57,6 +72,21 @@ export function parseDispatchPayload(text: string, file: string): DispatchPayloa
   if (p === undefined || p === null) throw field(file, "client_payload", "is missing");
   if (typeof p !== "object" || Array.isArray(p)) throw field(file, "client_payload", "must be an object");
   const cp = p as Record<string, unknown>;
+  const size = Buffer.byteLength(JSON.stringify(cp), "utf8");
+  if (size >= CLIENT_PAYLOAD_LIMIT) {
+    throw field(
+      file,
+      "client_payload",
+      `is ${size} bytes; GitHub refuses a repository_dispatch whose client_payload is 64 KB (${CLIENT_PAYLOAD_LIMIT} bytes) or more, so this did not come from GitHub`,
+    );
+  }
+  if (Object.keys(cp).length > CLIENT_PAYLOAD_MAX_PROPERTIES) {
+    throw field(
+      file,
+      "client_payload",
+      `has ${Object.keys(cp).length} top-level properties; GitHub allows at most ${CLIENT_PAYLOAD_MAX_PROPERTIES}`,
+    );
+  }
   const required = (name: string): string => {
     const v = cp[name];
     if (v === undefined || v === null || v === "") throw field(file, `client_payload.${name}`, "is missing");
@@ -119,14 +149,22 @@ export function payloadIsCurrent(payload: DispatchPayload, overlay: readonly Ima
   return { current: true };
 }
 
-/** the dispatch came from a failed analysis or an abort (what autoMerge: on-analysis-failure means) */
+/** the notification triggers (rollouts/notifications/configmap.yaml) that mean a failed canary */
+export const ANALYSIS_FAILURE_TRIGGERS: readonly string[] = ["on-rollout-aborted", "on-analysis-run-failed"];
+
+/**
+ * the dispatch names a failed analysis or an abort (what autoMerge: on-analysis-failure means); a
+ * payload without `trigger` is valid input but says neither, so its PR is left for review
+ */
 export function isAnalysisFailure(payload: DispatchPayload | undefined): boolean {
-  if (!payload) return false;
-  return payload.trigger === undefined || /aborted|analysis/i.test(payload.trigger);
+  return payload?.trigger !== undefined && ANALYSIS_FAILURE_TRIGGERS.includes(payload.trigger);
 }
 
-/** the rollback reason a dispatch gives when the caller names none (PR, ledger and rejection) */
+/**
+ * the rollback reason a dispatch gives when the caller names none (PR, ledger and rejection): one
+ * inert line (the payload is foreign text), at most ~600 characters
+ */
 export function reasonFromPayload(payload: DispatchPayload): string {
   const what = payload.trigger === "on-analysis-run-failed" ? "analysis failed" : "aborted";
-  return `Argo Rollouts ${what} on ${payload.rollout}${payload.message ? `: ${payload.message}` : ""}`;
+  return `Argo Rollouts ${what} on ${logText(payload.rollout, 100)}${payload.message ? `: ${logText(payload.message, 500)}` : ""}`;
 }

@@ -17,12 +17,13 @@ import type { Forge, PullRequest } from "../adapters/forge.js";
 import type { Kustomize } from "../adapters/kustomize.js";
 import { environmentByName, type Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
-import { ConfigError } from "../errors.js";
+import { CheckFailedError, ConfigError } from "../errors.js";
 import type { GitReader } from "../ledger/git.js";
 import { type RecordOutcome, recordEnvironment } from "../ledger/record.js";
-import type { Ledger } from "../ledger/types.js";
+import type { DeploymentRecord, Ledger } from "../ledger/types.js";
 import { versionOf as versionIdOf } from "../ledger/version.js";
 import { renderEnvironment } from "../manifests/render.js";
+import { commitText, logText } from "../output/inert.js";
 import { rollbackLinks } from "../output/links.js";
 import { BranchName } from "../promotion/branch.js";
 import { type ImageEntry, readImages, sameImage } from "../promotion/images.js";
@@ -34,6 +35,7 @@ import { type ResourceDiff, renderedDiff } from "../promotion/rendered-diff.js";
 import { rollbackPicture } from "../status/chain.js";
 import { type AbortOutcome, abortRollouts } from "./abort.js";
 import { type FailedAnalysis, findFailedAnalysis } from "./analysis-run.js";
+import { type Confirmation, confirmDispatch } from "./confirm.js";
 import { type DispatchPayload, isAnalysisFailure, payloadIsCurrent } from "./payload.js";
 import { chooseTarget, NoKnownGoodError, type TargetChoice } from "./target.js";
 import { closedPromotionComment, rollbackNote } from "./text.js";
@@ -63,7 +65,8 @@ export interface RollbackRequest {
 
 export interface RollbackOutcome {
   /** stale: the dispatch is about images Git no longer names (nothing done) */
-  readonly status: "rolled-back" | "planned" | "stale" | "no-known-good";
+  /** finished: Git had been rolled back by an earlier run (which exited 3); this run did the rest */
+  readonly status: "rolled-back" | "planned" | "stale" | "no-known-good" | "finished";
   readonly environment: string;
   readonly message: string;
   readonly failedVersion?: string;
@@ -86,7 +89,12 @@ export interface RollbackOutcome {
   /** after the merge: Argo CD asked to re-read Git now ("requested"), or why it could not be */
   readonly refresh?: string;
   readonly text?: PullRequestText;
+  /** what Argo CD said about the dispatch (only with a payload) */
+  readonly confirmation?: Confirmation;
 }
+
+/** Argo CD reports the Rollout a dispatch names as not failed: nothing was written (exit 1). */
+export class DispatchRefutedError extends CheckFailedError {}
 
 /** A GitReader over the forge, for recording a merge commit the local clone does not have yet. */
 export function forgeGitReader(forge: Forge): GitReader {
@@ -141,6 +149,125 @@ function changesBetween(current: readonly ImageEntry[], target: readonly ImageEn
   });
 }
 
+/**
+ * Git went *back* since the payload's version: the overlay names a version that succeeded in the
+ * environment before the payload's version was deployed. That is what an earlier run of this
+ * rollback (or its PR merged by a person) leaves; a newer release would name a newer version.
+ * Returns the payload version's deployment.
+ */
+async function rolledBackInGit(
+  ledger: Ledger,
+  env: string,
+  payload: DispatchPayload,
+  currentVersion: string,
+): Promise<DeploymentRecord | undefined> {
+  const deployments = await ledger.listDeployments(env, { limit: RECENT });
+  const failed = deployments.find((d) => d.images.length > 0 && payloadIsCurrent(payload, d.images).current);
+  if (!failed || failed.version === currentVersion) return undefined;
+  const before = deployments.find(
+    (d) => d.version === currentVersion && d.succeededAt !== undefined && d.createdAt < failed.createdAt,
+  );
+  return before ? failed : undefined;
+}
+
+/**
+ * The rerun after a rollback that exited 3: Git is already restored, so only what needs Argo CD is
+ * left — confirm the dispatch, abort the moving Rollouts, and reject the failing version and mark its
+ * deployment failure when the earlier run could not (unconfirmed). Never writes Git.
+ */
+async function finishEarlierRollback(
+  request: RollbackRequest & { payload: DispatchPayload },
+  env: EnvironmentConfig,
+  failed: DeploymentRecord,
+  empty: Pick<RollbackOutcome, "environment" | "changes" | "closedPullRequests" | "branch" | "autoMerge">,
+): Promise<RollbackOutcome> {
+  const { argocd, ledger } = request;
+  const app = env.argocdApplication;
+  request.progress?.(`Git is already rolled back from ${failed.version}: finishing through Argo CD`);
+  const confirmation = await confirmDispatch({
+    argocd,
+    app,
+    payload: request.payload,
+    namespace: env.namespace,
+  });
+  if (confirmation.status === "refuted") {
+    return {
+      ...empty,
+      status: "stale",
+      message: `dispatch acknowledged: Git was already rolled back from ${failed.version}, and Argo CD reports nothing left to abort (${confirmation.reported})`,
+      failedVersion: failed.version,
+      confirmation,
+    };
+  }
+  if (confirmation.status === "unconfirmed") {
+    return {
+      ...empty,
+      status: "finished",
+      message: `Git was already rolled back from ${failed.version}; Argo CD still cannot be asked`,
+      failedVersion: failed.version,
+      abort: { status: "failed", rollouts: [], error: confirmation.error, requests: confirmation.requests },
+      confirmation,
+    };
+  }
+  let rollouts: ResourceRef[] | undefined;
+  try {
+    rollouts = await renderedRollouts(request.repo, env, request.kustomize);
+  } catch {
+    rollouts = undefined;
+  }
+  const abort = await abortRollouts({ argocd, app, rollouts, dryRun: Boolean(request.dryRun) });
+  if (request.dryRun) {
+    return {
+      ...empty,
+      status: "planned",
+      message: `would finish the rollback of ${env.name} from ${failed.version} (Git already restored)`,
+      failedVersion: failed.version,
+      abort,
+      confirmation,
+    };
+  }
+  const rejections = await ledger.listRejections();
+  const alreadyRejected = rejections.some((r) => r.rejected && r.version === failed.version);
+  if (!alreadyRejected) {
+    await ledger.reject({
+      version: failed.version,
+      reason: request.reason,
+      environment: env.name,
+      images: failed.images,
+    });
+  }
+  const marked = failed.state !== "failure";
+  const aborted = abort.rollouts.some((r) => r.result === "aborted");
+  if (alreadyRejected && !marked && !aborted && abort.status === "done") {
+    // a duplicate delivery after a complete rollback: nothing was left to do
+    return {
+      ...empty,
+      status: "stale",
+      message: `dispatch acknowledged and ignored: Git was already rolled back from ${failed.version}, the version is rejected and Argo CD reports nothing left to abort`,
+      failedVersion: failed.version,
+      abort,
+      confirmation,
+    };
+  }
+  if (marked) {
+    await ledger.setStatus(failed.id, {
+      state: "failure",
+      description: `rolled back: ${logText(request.reason, 200)}`,
+      ...(request.logUrl ? { logUrl: request.logUrl } : {}),
+    });
+  }
+  return {
+    ...empty,
+    status: "finished",
+    message: `${env.name}: Git was already rolled back from ${failed.version}; finished the rest through Argo CD`,
+    failedVersion: failed.version,
+    abort,
+    rejected: !alreadyRejected,
+    failedDeployment: { id: failed.id, marked },
+    confirmation,
+  };
+}
+
 export async function rollback(request: RollbackRequest): Promise<RollbackOutcome> {
   const { repo, forge, ledger, argocd } = request;
   const env = environmentByName(repo, request.env);
@@ -148,7 +275,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
   const file = overlayFile(env.name);
   const branch = BranchName.of("rollback", env.name);
   const setting = env.rollback.autoMerge;
-  const wanted = autoMergeWanted(env, request.payload);
+  let wanted = autoMergeWanted(env, request.payload);
   const empty = {
     environment: env.name,
     changes: [],
@@ -167,12 +294,42 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
   if (request.payload) {
     const currency = payloadIsCurrent(request.payload, current);
     if (!currency.current) {
+      const earlier = await rolledBackInGit(ledger, env.name, request.payload, versionIdOf(current));
+      if (earlier) {
+        return finishEarlierRollback({ ...request, payload: request.payload }, env, earlier, empty);
+      }
       return {
         ...empty,
         status: "stale",
-        message: `dispatch acknowledged and ignored: ${currency.reason} (Git already moved on; nothing to roll back)`,
+        message: `dispatch acknowledged and ignored: ${logText(currency.reason, 600)} (Git already moved on; nothing to roll back)`,
       };
     }
+  }
+
+  // a dispatch is a request: Argo CD must confirm the Rollout failed before anything is written
+  let confirmation: Confirmation | undefined;
+  if (request.payload) {
+    request.progress?.(`asking Argo CD whether Rollout ${logText(request.payload.rollout, 100)} failed`);
+    confirmation = await confirmDispatch({
+      argocd,
+      app: env.argocdApplication,
+      payload: request.payload,
+      namespace: env.namespace,
+    });
+    if (confirmation.status === "refuted") {
+      throw new DispatchRefutedError(
+        `dispatch for ${env.name} not acted on: ${confirmation.reported}. Nothing written, nothing rejected, nothing aborted.`,
+        {
+          hint: `if the canary did fail, roll back by hand: ngx-release rollback ${env.name} --reason "<why>"`,
+        },
+      );
+    }
+  }
+  /** an unconfirmed dispatch opens the rollback PR for review and changes nothing else */
+  const unconfirmed = confirmation?.status === "unconfirmed";
+  if (unconfirmed) {
+    wanted = false;
+    empty.autoMerge = { wanted, setting };
   }
 
   const failedVersion = versionIdOf(current);
@@ -227,7 +384,15 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
   request.progress?.(
     request.dryRun ? "dry run: not aborting" : `aborting moving Rollouts of ${app} through Argo CD`,
   );
-  const abort = await abortRollouts({ argocd, app, rollouts, dryRun: Boolean(request.dryRun) });
+  const abort: AbortOutcome =
+    confirmation?.status === "unconfirmed"
+      ? {
+          status: "failed",
+          rollouts: (rollouts ?? []).map((r) => ({ name: r.name, result: "not-done" })),
+          error: `not attempted, the dispatch is not confirmed: ${confirmation.error}`,
+          requests: 0,
+        }
+      : await abortRollouts({ argocd, app, rollouts, dryRun: Boolean(request.dryRun) });
 
   // the same rendered diff a promotion shows; a rollback is never blocked by it
   let diff: readonly ResourceDiff[] = [];
@@ -240,7 +405,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
   }
 
   let analysis: FailedAnalysis | undefined;
-  if (argocd && request.payload && abort.status !== "failed") {
+  if (argocd && request.payload && !unconfirmed && abort.status !== "failed") {
     analysis = (await findFailedAnalysis(argocd, app, request.payload.rollout)).analysis;
   }
 
@@ -271,6 +436,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
           autoMerge,
           autoMergeSetting: setting,
           rolloutUrl: appUrl,
+          ...(confirmation ? { confirmation } : {}),
         })
       : "";
   const picture = choice
@@ -319,12 +485,14 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
       changes: plan?.changes ?? [],
       abort,
       text: textFor([]),
+      ...(confirmation ? { confirmation } : {}),
     };
   }
 
   // the ledger: the failing version is rejected everywhere, its deployment failed
   const restoredImages = choice ? changesBetween(current, choice.deployment.images) : current;
-  if (!alreadyRejected) {
+  // an unconfirmed dispatch rejects nothing and marks nothing: the PR for review is all it leaves
+  if (!alreadyRejected && !unconfirmed) {
     request.progress?.(`rejecting version ${failedVersion}`);
     await ledger.reject({
       version: failedVersion,
@@ -335,13 +503,13 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
     });
   }
   let failedMark: RollbackOutcome["failedDeployment"];
-  if (failedDeployment) {
+  if (failedDeployment && !unconfirmed) {
     const marked = failedDeployment.state !== "failure";
     if (marked) {
       await ledger.setStatus(failedDeployment.id, {
         state: "failure",
         environmentUrl: appUrl,
-        description: `rolled back: ${request.reason}`,
+        description: `rolled back: ${logText(request.reason, 200)}`,
         ...(request.logUrl ? { logUrl: request.logUrl } : {}),
       });
     }
@@ -355,8 +523,9 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
       failedVersion,
       abort,
       ...(analysis ? { analysis } : {}),
-      rejected: !alreadyRejected,
+      ...(unconfirmed ? {} : { rejected: !alreadyRejected }),
       ...(failedMark ? { failedDeployment: failedMark } : {}),
+      ...(confirmation ? { confirmation } : {}),
     };
   }
   if (!choice || !plan) throw new Error("unreachable: no rollback target");
@@ -365,7 +534,10 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
   const closed: number[] = [];
   const stale = new Set(["promote", "release"].map((k) => `${k}/${env.name}`));
   const open: readonly PullRequest[] = await forge.listOpenPullRequests(base);
-  for (const pr of open.filter((p) => stale.has(BranchName.parse(p.head)?.toString() ?? ""))) {
+  const toClose = unconfirmed
+    ? []
+    : open.filter((p) => stale.has(BranchName.parse(p.head)?.toString() ?? ""));
+  for (const pr of toClose) {
     request.progress?.(`closing #${pr.number} (${pr.head})`);
     await forge.comment(pr.number, closedPromotionComment(env.name, failedVersion, branch.toString()));
     await forge.closePullRequest(pr.number);
@@ -384,7 +556,8 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
       if (now === undefined) throw new ConfigError(`${file} not found at ${s.sha.slice(0, 12)}`, { file });
       const p = planOverlayUpdate(env, now, choice.deployment.images, `version ${choice.deployment.version}`);
       return {
-        message: `Roll back ${env.name} to ${choice.deployment.version}\n\n${request.reason}\nRejected: ${failedVersion}\n`,
+        // the reason may come from a payload: one inert line, so it cannot add trailers or a body
+        message: `Roll back ${env.name} to ${choice.deployment.version}\n\nReason: ${commitText(request.reason)}\nRestores: ${choice.deployment.sha}\n${unconfirmed ? "Not confirmed by Argo CD: nothing rejected\n" : `Rejected: ${failedVersion}\n`}`,
         files: p.changes.length ? [{ path: file, content: p.after }] : [],
       };
     },
@@ -442,7 +615,9 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
   return {
     ...empty,
     status: "rolled-back",
-    message: `${env.name} rolled back from ${failedVersion} to ${choice.deployment.version}`,
+    message: unconfirmed
+      ? `${env.name}: rollback PR to ${choice.deployment.version} opened for review only (the dispatch is not confirmed by Argo CD)`
+      : `${env.name} rolled back from ${failedVersion} to ${choice.deployment.version}`,
     failedVersion,
     target: {
       version: choice.deployment.version,
@@ -453,8 +628,9 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
     changes: plan.changes,
     abort,
     ...(analysis ? { analysis } : {}),
-    rejected: !alreadyRejected,
+    ...(unconfirmed ? {} : { rejected: !alreadyRejected }),
     ...(failedMark ? { failedDeployment: failedMark } : {}),
+    ...(confirmation ? { confirmation } : {}),
     closedPullRequests: closed,
     publish: published,
     autoMerge,
