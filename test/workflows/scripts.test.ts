@@ -1,6 +1,6 @@
 // The workflows' own shell steps, run here with bash as GitHub runs them (`bash --noprofile --norc
 // -eo pipefail`): which environments a push changed, whether production has something to promote,
-// the gate statuses CI publishes, and the one rendered-diff comment. GitHub is a fake `gh` that
+// the gate statuses published with the pipeline identity, and the one rendered-diff comment. GitHub is a fake `gh` that
 // answers `gh api` from fixtures and logs every call.
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { commitFiles, git, initRepo, writeFiles } from "../helpers/git.js";
+import { digestOf, fixtureFiles } from "../promotion/fixture.js";
 import { readWorkflows, type Step } from "./workflow-checks.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -202,129 +203,150 @@ describe("promote.yaml: is there anything to promote into production?", () => {
   });
 });
 
-describe("ci.yaml: gate statuses of pull requests that are not promotions", () => {
-  const script = step("ci.yaml", "gate-statuses", () => true);
-  const base = "b".repeat(40);
-  const head = "c".repeat(40);
-  const env = (headRef: string) => ({
+describe("gate-status.yaml: gate statuses from the pipeline identity, on the rendered images", () => {
+  // the step as GitHub runs it, with the real (built) ngx-release rendering a real repository at the
+  // pull request's base and head with kustomize; GitHub is the fake gh
+  const script = step(
+    "gate-status.yaml",
+    "gate-statuses",
+    (s) => s.name === "Publish ngx-release/gate-<env>",
+  );
+  const BOT = "ngx-release[bot]";
+  const repo = fresh("pr-repo");
+  const base = initRepo(repo, fixtureFiles(), "base");
+  const head = (files: Record<string, string>): string => {
+    git(repo, "checkout", "-q", "--detach", base);
+    return commitFiles(repo, files, "pull request");
+  };
+  const env = (headRef: string, headSha: string) => ({
     REPO: "ngx/delivery",
     PR: "7",
+    BOT,
     HEAD_REF: headRef,
-    HEAD_SHA: head,
+    HEAD_SHA: headSha,
     BASE_SHA: base,
     GH_TOKEN: "t",
+    CLI: join(root, "dist", "cli.js"),
+    PR_DIR: repo,
+    NO_COLOR: "1",
   });
-  const routes = (files: string[], contents: Record<string, string> = {}, status = "modified") => ({
-    "GET repos/ngx/delivery/pulls/7/files": files.map((filename) => ({ filename, status })),
-    "POST repos/ngx/delivery/statuses/cccccccccccccccccccccccccccccccccccccccc": { id: 1 },
-    ...Object.fromEntries(
-      Object.entries(contents).map(([k, v]) => [`GET repos/ngx/delivery/contents/${k}`, v]),
-    ),
+  const commit = (login: string, verified = true) => ({
+    sha: "d".repeat(40),
+    committer: { login },
+    commit: { verification: { verified } },
+  });
+  const routes = (headSha: string, author = "someone", commits = [commit("someone", false)]) => ({
+    "GET repos/ngx/delivery/pulls/7": { number: 7, user: { login: author } },
+    "GET repos/ngx/delivery/pulls/7/commits": commits,
+    [`POST repos/ngx/delivery/statuses/${headSha}`]: { id: 1 },
   });
   const statuses = (r: Ran) =>
     r.gh
       .filter((c) => c.method === "POST")
       .map((c) => [c.fields.context, c.fields.state, c.fields.description]);
-
-  it("a pull request that does not touch the overlays: success for staging and production", () => {
-    const r = run(script, scratch, env("feature/docs"), routes(["README.md"]));
+  const publish = (
+    headRef: string,
+    files: Record<string, string>,
+    who?: [string, ReturnType<typeof commit>[]],
+  ) => {
+    const sha = head(files);
+    const r = run(script, scratch, env(headRef, sha), who ? routes(sha, who[0], who[1]) : routes(sha));
     expect(r.status, r.stderr).toBe(0);
-    expect(statuses(r)).toEqual([
-      ["ngx-release/gate-staging", "success", "no change to staging's images"],
-      ["ngx-release/gate-production", "success", "no change to production's images"],
+    return statuses(r);
+  };
+  const stagingOverlay = "environments/staging/kustomization.yaml";
+  const ok = (e: string) => [`ngx-release/gate-${e}`, "success", `no change to ${e}'s rendered images`];
+  const changes = (e: string) => [
+    `ngx-release/gate-${e}`,
+    "failure",
+    `changes ${e}'s rendered images outside a promotion: use ngx-release promote`,
+  ];
+
+  it("a change that renders the same images (docs, a label): success for staging and production", () => {
+    const overlay = readFileSync(join(repo, stagingOverlay), "utf8");
+    expect(
+      publish("feature/docs", {
+        "README.md": "docs\n",
+        [stagingOverlay]: `${overlay}commonAnnotations:\n  team: ai\n`,
+      }),
+    ).toEqual([ok("staging"), ok("production")]);
+  });
+
+  it("images: of production changed outside a promotion: failure for production only", () => {
+    const file = "environments/production/kustomization.yaml";
+    const text = readFileSync(join(repo, file), "utf8").replaceAll(digestOf("1.0.0"), digestOf("6.6.6"));
+    expect(publish("feature/sneaky", { [file]: text })).toEqual([ok("staging"), changes("production")]);
+  });
+
+  it("an image set by a patch of the staging overlay: failure for staging", () => {
+    const overlay = readFileSync(join(repo, stagingOverlay), "utf8");
+    expect(
+      publish("feature/patch", {
+        [stagingOverlay]: `${overlay}patches:\n  - path: image.patch.yaml\n`,
+        "environments/staging/image.patch.yaml":
+          "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orchestrator\nspec:\n  template:\n    spec:\n      containers:\n        - name: orchestrator\n          image: docker.io/attacker/miner:1.0\n",
+      }),
+    ).toEqual([changes("staging"), ok("production")]);
+  });
+
+  it("an image changed in the base (no overlay touched): failure for every environment", () => {
+    const file = "environments/base/orchestrator.yaml";
+    const text = readFileSync(join(repo, file), "utf8").replace(
+      "image: ngx/orchestrator",
+      "image: docker.io/attacker/miner:1.0",
+    );
+    expect(publish("feature/base", { [file]: text })).toEqual([changes("staging"), changes("production")]);
+  });
+
+  it("an overlay that no longer builds: failure naming the exit code, never success", () => {
+    expect(publish("feature/broken", { [stagingOverlay]: "resources:\n  - ../missing\n" })).toEqual([
+      [
+        "ngx-release/gate-staging",
+        "failure",
+        "staging's rendered images could not be compared (ngx-release diff exit 2)",
+      ],
+      ok("production"),
     ]);
   });
 
-  it("a change to production's images outside a promotion: failure for production only", () => {
-    const file = "environments/production/kustomization.yaml";
-    const r = run(
-      script,
-      scratch,
-      env("feature/sneaky"),
-      routes([file], { [`${file}?ref=${base}`]: overlay("a"), [`${file}?ref=${head}`]: overlay("b") }),
+  it("rollback/<env> gets success only when the pipeline made it (author and every commit, signed)", () => {
+    const file = "environments/staging/kustomization.yaml";
+    const text = readFileSync(join(repo, file), "utf8").replaceAll(digestOf("1.0.0"), digestOf("0.9.0"));
+    const rollback = "ngx-release/gate-staging";
+    expect(publish("rollback/staging", { [file]: text }, [BOT, [commit(BOT)]])).toEqual([
+      [rollback, "success", `rollback made by the pipeline (${BOT})`],
+      ok("production"),
+    ]);
+    const notMade = [rollback, "failure", `rollback/staging was not made by the pipeline identity (${BOT})`];
+    // someone else's branch named rollback/staging
+    expect(publish("rollback/staging", { [file]: text }, ["mallory", [commit("mallory")]])[0]).toEqual(
+      notMade,
     );
-    expect(r.status, r.stderr).toBe(0);
-    expect(statuses(r)).toEqual([
-      ["ngx-release/gate-staging", "success", "no change to staging's images"],
+    // the pipeline's PR with a pushed commit on top, or a commit that only claims the App's e-mail
+    expect(publish("rollback/staging", { [file]: text }, [BOT, [commit(BOT), commit("mallory")]])[0]).toEqual(
+      notMade,
+    );
+    expect(publish("rollback/staging", { [file]: text }, [BOT, [commit(BOT, false)]])[0]).toEqual(notMade);
+  });
+
+  it("promote/<env>: the pipeline's own PR is left to the Promote workflow; anyone else's fails", () => {
+    const file = "environments/production/kustomization.yaml";
+    const text = readFileSync(join(repo, file), "utf8").replaceAll(digestOf("1.0.0"), digestOf("1.1.0"));
+    expect(publish("promote/production", { [file]: text }, [BOT, [commit(BOT)]])).toEqual([ok("staging")]);
+    expect(publish("promote/production", { [file]: text }, ["mallory", [commit("mallory")]])).toEqual([
+      ok("staging"),
       [
         "ngx-release/gate-production",
         "failure",
-        "changes production's images outside a promotion: use ngx-release promote",
+        `promote/production was not made by the pipeline identity (${BOT})`,
       ],
     ]);
-    // the file was read at both commits, raw
-    const reads = r.gh.filter((c) => c.endpoint.startsWith("repos/ngx/delivery/contents/"));
-    expect(reads.map((c) => c.endpoint.split("ref=")[1])).toEqual([base, head]);
-    expect(reads.every((c) => c.headers.includes("Accept: application/vnd.github.raw"))).toBe(true);
   });
 
-  it("an overlay change that keeps the images (a new patch) is not a promotion: success", () => {
-    const file = "environments/production/kustomization.yaml";
-    const r = run(
-      script,
-      scratch,
-      env("feature/patch"),
-      routes([file], {
-        [`${file}?ref=${base}`]: overlay("a"),
-        [`${file}?ref=${head}`]: `${overlay("a")}  - path: hpa.patch.yaml\n`,
-      }),
-    );
-    expect(statuses(r)).toContainEqual([
-      "ngx-release/gate-production",
-      "success",
-      "no change to production's images",
-    ]);
-  });
-
-  it("promote/production: the Promote workflow owns production's status; rollback/staging: success", () => {
-    const promote = run(
-      script,
-      scratch,
-      env("promote/production"),
-      routes(["environments/production/kustomization.yaml"]),
-    );
-    expect(statuses(promote)).toEqual([
-      ["ngx-release/gate-staging", "success", "no change to staging's images"],
-    ]);
-    const rollback = run(
-      script,
-      scratch,
-      env("rollback/staging"),
-      routes(["environments/staging/kustomization.yaml"]),
-    );
-    expect(statuses(rollback)).toEqual([
-      ["ngx-release/gate-staging", "success", "rollback to the last known good images"],
-      ["ngx-release/gate-production", "success", "no change to production's images"],
-    ]);
-  });
-
-  it("a deleted or added overlay counts as an images change", () => {
-    const file = "environments/production/kustomization.yaml";
-    const r = run(script, scratch, env("feature/x"), routes([file], {}, "removed"));
-    expect(r.status, r.stderr).toBe(0);
-    expect(statuses(r)).toContainEqual([
-      "ngx-release/gate-production",
-      "failure",
-      "changes production's images outside a promotion: use ngx-release promote",
-    ]);
-  });
-
-  it("GitHub failing while reading the overlay fails the step (no status guessed for it)", () => {
-    const file = "environments/staging/kustomization.yaml";
-    const r = run(
-      script,
-      scratch,
-      env("feature/x"),
-      routes([file], { [`${file}?ref=${base}`]: overlay("a") }),
-    );
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain("HTTP 404");
-    expect(statuses(r)).toEqual([]);
-  });
-
-  it("GitHub failing while listing the files fails the step (no status guessed)", () => {
-    const r = run(script, scratch, env("feature/x"), {
-      "POST repos/ngx/delivery/statuses/cccccccccccccccccccccccccccccccccccccccc": { id: 1 },
+  it("GitHub failing while reading the pull request fails the step (no status guessed)", () => {
+    const sha = head({ "README.md": "x\n" });
+    const r = run(script, scratch, env("feature/x", sha), {
+      [`POST repos/ngx/delivery/statuses/${sha}`]: { id: 1 },
     });
     expect(r.status).not.toBe(0);
     expect(statuses(r)).toEqual([]);

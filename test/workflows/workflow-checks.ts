@@ -12,6 +12,7 @@ export interface Step {
   readonly id?: string;
   readonly uses?: string;
   readonly run?: string;
+  readonly "working-directory"?: string;
   readonly if?: string;
   readonly with?: Record<string, unknown>;
   readonly env?: Record<string, unknown>;

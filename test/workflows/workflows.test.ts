@@ -58,10 +58,17 @@ function isWriter(inv: Invocation): boolean {
   );
 }
 
-const expected = ["backup.yaml", "ci.yaml", "promote.yaml", "release.yaml", "rollback.yaml"];
+const expected = [
+  "backup.yaml",
+  "ci.yaml",
+  "gate-status.yaml",
+  "promote.yaml",
+  "release.yaml",
+  "rollback.yaml",
+];
 
 describe("workflow files", () => {
-  it("are the five of the design, each parsed to jobs", () => {
+  it("are the five of the design plus gate-status, each parsed to jobs", () => {
     expect(workflows.map((w) => w.file)).toEqual(expected);
     for (const wf of workflows) expect(Object.keys(wf.doc.jobs ?? {}).length, wf.file).toBeGreaterThan(0);
   });
@@ -144,11 +151,99 @@ describe("supply chain", () => {
     ]);
   });
 
-  it("no workflow uses pull_request_target or workflow_run", () => {
+  it("no workflow_run anywhere; pull_request_target only in gate-status.yaml", () => {
     for (const wf of workflows) {
-      expect(Object.keys(wf.doc.on ?? {}), wf.file).not.toContain("pull_request_target");
       expect(Object.keys(wf.doc.on ?? {}), wf.file).not.toContain("workflow_run");
+      if (wf.file !== "gate-status.yaml")
+        expect(Object.keys(wf.doc.on ?? {}), wf.file).not.toContain("pull_request_target");
     }
+    expect(Object.keys(byFile("gate-status.yaml").doc.on ?? {})).toEqual(["pull_request_target"]);
+  });
+
+  it("gate-status.yaml never runs pull request code: the PR is checked out apart, as data; npm and the CLI run from the base branch's checkout", () => {
+    const job = byFile("gate-status.yaml").doc.jobs["gate-statuses"] as Job;
+    const checkouts = (job.steps ?? []).filter((s) => s.uses?.startsWith("actions/checkout@"));
+    const trusted = checkouts.find((s) => s.with?.path === "trusted");
+    const pr = checkouts.find((s) => s.with?.ref !== undefined);
+    // the trusted checkout is the event's default: on pull_request_target, the base branch
+    expect(trusted?.with?.ref).toBeUndefined();
+    expect(pr?.with?.path).toBe("pull-request");
+    expect(checkouts).toHaveLength(2);
+    for (const step of job.steps ?? []) {
+      const run = step.run ?? "";
+      if (/\bnpm\b/.test(run)) expect(step["working-directory"], step.name).toBe("trusted");
+      expect(run, step.name).not.toMatch(/\bnpx\b|pull-request\/|PR_DIR\/|cd "?\$PR_DIR/);
+    }
+    const publish = (job.steps ?? []).find((s) => s.name === "Publish ngx-release/gate-<env>");
+    expect(publish?.env?.CLI).toBe(`$\{{ github.workspace }}/trusted/dist/cli.js`);
+    // the pull request reaches ngx-release only as --repo data
+    expect(publish?.run).toContain('node "$CLI" --json diff "$env" --repo "$PR_DIR"');
+  });
+
+  it("every job holding the App key or the Argo CD token installs without install scripts, then builds", () => {
+    let checked = 0;
+    for (const wf of workflows) {
+      for (const [id, job] of jobsOf(wf)) {
+        const text = JSON.stringify(job);
+        if (!/secrets\.(RELEASE_APP_PRIVATE_KEY|ARGOCD_AUTH_TOKEN|RELEASE_PAT)/.test(text)) continue;
+        const installs = (job.steps ?? []).filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? ""));
+        expect(installs.length, `${wf.file} ${id}`).toBeGreaterThan(0);
+        for (const step of installs) {
+          for (const line of (step.run ?? "").split("\n").filter((l) => /\bnpm (ci|install|i)\b/.test(l)))
+            expect(line, `${wf.file} ${id}`).toMatch(/^\s*npm ci\b.*--ignore-scripts/);
+          // the build that `prepare` would have run, explicitly
+          expect(step.run, `${wf.file} ${id}`).toMatch(
+            /npm ci[^\n]*--ignore-scripts[^\n]*\n\s*npm run build/,
+          );
+        }
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(8);
+  });
+
+  it("every GitHub App token is scoped with permission-* inputs to what its job does", () => {
+    const scopes: Record<string, Record<string, string>> = {};
+    for (const wf of workflows) {
+      for (const [id, job] of jobsOf(wf)) {
+        for (const step of job.steps ?? []) {
+          if (!step.uses?.startsWith("actions/create-github-app-token@")) continue;
+          const perms = Object.fromEntries(
+            Object.entries(step.with ?? {})
+              .filter(([k]) => k.startsWith("permission-"))
+              .map(([k, v]) => [k.slice("permission-".length), String(v)]),
+          );
+          for (const v of Object.values(perms)) expect(["read", "write"]).toContain(v);
+          scopes[`${wf.file} ${id}`] = perms;
+        }
+      }
+    }
+    const writes = (key: string) =>
+      Object.entries(scopes[key] ?? {})
+        .filter(([, v]) => v === "write")
+        .map(([k]) => k)
+        .sort();
+    expect(Object.keys(scopes).sort()).toEqual([
+      "gate-status.yaml gate-statuses",
+      "promote.yaml check-production",
+      "promote.yaml promote-production",
+      "promote.yaml promote-staging",
+      "promote.yaml record",
+      "release.yaml release",
+      "rollback.yaml rollback",
+    ]);
+    expect(writes("gate-status.yaml gate-statuses")).toEqual(["statuses"]);
+    expect(writes("promote.yaml record")).toEqual(["deployments"]);
+    // the staging load test it may run is recorded in the ledger
+    expect(writes("promote.yaml check-production")).toEqual(["deployments", "statuses"]);
+    expect(writes("release.yaml release")).toEqual(["contents", "issues", "pull-requests"]);
+    expect(writes("rollback.yaml rollback")).toEqual(["contents", "deployments", "issues", "pull-requests"]);
+    for (const key of ["promote.yaml promote-staging", "promote.yaml promote-production"])
+      expect(writes(key)).toEqual(["contents", "issues", "pull-requests", "statuses"]);
+    // nothing can touch workflows, administration or secrets
+    for (const perms of Object.values(scopes))
+      for (const k of ["workflows", "administration", "secrets", "actions", "environments"])
+        expect(perms[k]).toBeUndefined();
   });
 
   it("no Google JSON keys: Google access only through Workload Identity Federation", () => {
@@ -300,8 +395,11 @@ describe("the release chain follows environments/promotion.yaml", () => {
     expect(/all="([^"]*)"/.exec(script)?.[1]).toBe(envNames.join(" "));
   });
 
-  it("CI publishes the gate statuses of every environment promoted into (non-promotion PRs)", () => {
-    const script = byFile("ci.yaml").doc.jobs["gate-statuses"]?.steps?.[0]?.run ?? "";
+  it("gate-status.yaml publishes the gate statuses of every environment promoted into (non-promotion PRs)", () => {
+    const script =
+      byFile("gate-status.yaml").doc.jobs["gate-statuses"]?.steps?.find(
+        (st) => st.name === "Publish ngx-release/gate-<env>",
+      )?.run ?? "";
     expect(/for env in ([a-z ]+); do/.exec(script)?.[1]).toBe(envNames.slice(1).join(" "));
     expect(script).toContain('context="ngx-release/gate-$2"');
   });
@@ -338,7 +436,7 @@ describe("concurrency", () => {
   };
 
   it.each(envNames.slice(1))(
-    "promoting into %s and rolling it back share one group; a promotion never cancels",
+    "promotions into %s wait in one group; its rollbacks queue in their own and nothing cancels them",
     (env) => {
       const promote = jobPromotingInto(env);
       const rollback = byFile("rollback.yaml").doc.jobs.rollback as Job;
@@ -349,22 +447,35 @@ describe("concurrency", () => {
       };
       const promoteGroup = substitute(groupOf(promote) ?? "", values);
       const rollbackGroup = substitute(groupOf(rollback) ?? "", values);
-      expect(promoteGroup).toBe(rollbackGroup);
-      expect(promoteGroup).toContain(env);
-      // the groups of two different environments differ
+      expect(promoteGroup).toBe(`ngx-release-deploy-${env}`);
+      // a rollback must not wait behind a promotion that waits for a reviewer, and must not be the
+      // pending run a newer promotion replaces: its own group
+      expect(rollbackGroup).toBe(`ngx-release-rollback-${env}`);
       const other = envNames.find((e) => e !== env) as string;
       expect(
         substitute(groupOf(rollback) ?? "", { ...values, "needs.resolve.outputs.environment": other }),
-      ).not.toBe(promoteGroup);
-      // a promotion waits; a rollback goes first (pending runs can be replaced, a rollback must not be)
+      ).not.toBe(rollbackGroup);
+      // queue, never cancel: a dispatch (even one ngx-release then ignores) stops nothing half-way
       expect(typeof promote.concurrency === "object" && promote.concurrency["cancel-in-progress"]).toBe(
         false,
       );
       expect(typeof rollback.concurrency === "object" && rollback.concurrency["cancel-in-progress"]).toBe(
-        true,
+        false,
       );
     },
   );
+
+  it("no job of promote, rollback, release or backup cancels a run in progress", () => {
+    for (const file of ["promote.yaml", "rollback.yaml", "release.yaml", "backup.yaml"]) {
+      const wf = byFile(file);
+      const top = wf.doc.concurrency as { "cancel-in-progress"?: unknown } | undefined;
+      expect(top?.["cancel-in-progress"], file).not.toBe(true);
+      for (const [id, job] of jobsOf(wf)) {
+        if (typeof job.concurrency === "object")
+          expect(job.concurrency["cancel-in-progress"], `${file} ${id}`).toBe(false);
+      }
+    }
+  });
 
   it("every job of promote.yaml that holds an environment's deploy group is in that environment's group only", () => {
     const groups = jobsOf(byFile("promote.yaml"))
@@ -474,7 +585,7 @@ describe("ngx-release invocations match the CLI definition", () => {
 
 describe("docs/github-setup.md matches the workflows", () => {
   const doc = readFileSync(join(root, "docs", "github-setup.md"), "utf8");
-  const documented = ["dev", "staging", "production", "production-automated"];
+  const documented = ["dev", "staging", "production", "production-automated", "gate-status"];
 
   /** the GitHub environments a job can run in, for every value its matrix or inputs can take */
   function environmentsOf(job: Job): string[] {
@@ -535,5 +646,22 @@ describe("docs/github-setup.md matches the workflows", () => {
       expect(doc).toContain(`\`${ci.doc.jobs[id]?.name}\``);
     }
     for (const env of envNames.slice(1)) expect(doc).toContain(`\`ngx-release/gate-${env}\``);
+  });
+
+  it("CODEOWNERS (which the ruleset makes required) owns .github/, environments/ and rollouts/, and the docs pin the gate statuses to the App", () => {
+    const owners = readFileSync(join(root, ".github", "CODEOWNERS"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("#"))
+      .map((l) => l.split(/\s+/));
+    for (const path of ["/.github/", "/environments/", "/rollouts/"]) {
+      const rule = owners.find((o) => o[0] === path);
+      expect(rule, `CODEOWNERS has no rule for ${path}`).toBeDefined();
+      expect((rule ?? []).slice(1).every((o) => /^@[\w.-]+(\/[\w.-]+)?$/.test(o))).toBe(true);
+      expect((rule ?? []).length).toBeGreaterThan(1);
+    }
+    expect(doc).toMatch(/Require review from Code Owners/);
+    for (const env of envNames.slice(1))
+      expect(doc).toMatch(new RegExp(`\`ngx-release/gate-${env}\`[^\n]*source: the release GitHub App`));
   });
 });

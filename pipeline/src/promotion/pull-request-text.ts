@@ -1,6 +1,7 @@
 // The pull request people review: title, body and labels of a promotion, release or rollback. Pure.
 // The body stays under GitHub's 65,536-character limit: the per-resource diff is cut with a note.
 import { argoCdApplicationUrl } from "../adapters/argocd-types.js";
+import { mdCode } from "../output/inert.js";
 import { type DeepLink, markdownLink } from "../output/links.js";
 import { type Picture, pictureMarkdown } from "../output/picture.js";
 import type { BranchKind } from "./branch.js";
@@ -158,10 +159,11 @@ function repositoryOf(image: ImageEntry): string {
 
 /**
  * "unchanged" while the repository stays; the full repository (from → to) whenever it changes, so a
- * reviewer sees a new registry and not only a new tag. Backticks are dropped: the value is a code span.
+ * reviewer sees a new registry and not only a new tag. The names come from an overlay someone
+ * edited: code spans made inert (output/inert.ts).
  */
 function repositoryCell(c: ImageChange): string {
-  const code = (s: string) => `\`${s.replace(/[`|\r\n]/g, "")}\``;
+  const code = (s: string) => mdCode(s, 300);
   const to = repositoryOf(c.to);
   if (c.from && repositoryOf(c.from) === to) return "unchanged";
   return c.from ? `${code(repositoryOf(c.from))} → **${code(to)}**` : `**${code(to)}**`;
