@@ -1,21 +1,23 @@
 // Validation of rendered environments: renders every requested environment concurrently with real
 // kustomize, then runs the schema, cross-reference, policy and PromQL checks on every object.
 // A render failure is a finding too, so one broken overlay does not hide the others.
-import { type Dirent, readdirSync, readFileSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findKustomize, type Kustomize } from "../adapters/kustomize.js";
 import type { Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { isNgxError } from "../errors.js";
 import { checkAnalysisConditions } from "./analysis-conditions.js";
+import { checkCelRules } from "./cel.js";
 import { checkControllers } from "./controllers/index.js";
 import { clusterView, renderBootstrap, sourceFiles } from "./controllers/sources.js";
 import { checkCrossReferences } from "./crossrefs.js";
 import { type Finding, sortFindings } from "./findings.js";
 import { checkAdmissionAllowlist, checkImageRegistries } from "./image-registries.js";
+import { checkObjectMeta } from "./object-meta.js";
 import { checkPolicy } from "./policy.js";
 import { checkPromqlIn } from "./promql.js";
-import { type K8sObject, type Rendered, renderEnvironment } from "./render.js";
+import { type K8sObject, parseObjects, type Rendered, renderEnvironment } from "./render.js";
 import { checkSchema, preloadSchemas } from "./schema.js";
 
 export interface ValidateOptions {
@@ -59,30 +61,76 @@ export function checkObjects(
     findings.push(...checkPromqlIn(env.name, o));
     findings.push(...checkAnalysisConditions(env.name, o));
     if (registries) findings.push(...checkImageRegistries(env.name, o, registries));
+    findings.push(...checkCelRules(env.name, o));
+    findings.push(...checkObjectMeta(env.name, o));
   }
   findings.push(...checkCrossReferences(env.name, objects));
   if (registries) findings.push(...checkAdmissionAllowlist(env.name, objects, registries));
   return sortFindings(findings);
 }
 
-/** Renders and checks the given environments (all of the repository's when `envs` is empty). */
+/**
+ * The name `validate` and `plan` give the tree of the repository's root kustomization.yaml (the Argo CD
+ * bootstrap: AppProject, ApplicationSet, notification config). Environment names are lower-case
+ * words (config/schema.ts), so it cannot clash with one.
+ */
+export const ROOT_TREE = "(root)";
+
+/** The root kustomization file kustomize would read (it accepts these three names), if any. */
+export function rootKustomization(root: string): string | undefined {
+  return ["kustomization.yaml", "kustomization.yml", "Kustomization"].find((f) => existsSync(join(root, f)));
+}
+
+interface Tree {
+  readonly env: EnvironmentConfig | { name: string; requireDigests: boolean };
+  /** the root kustomization.yaml rather than an environment */
+  readonly root: boolean;
+  /** what is rendered, relative to the repository: "environments/dev" or "kustomization.yaml" */
+  readonly source: string;
+  readonly hint: string;
+  render(): Promise<Rendered>;
+}
+
+/**
+ * Renders and checks the given environments; with none given, every environment of the repository
+ * and the root kustomization.yaml (when there is one).
+ */
 export async function validateEnvironments(
   repo: Repo,
   envs: readonly EnvironmentConfig[],
   options: ValidateOptions = {},
 ): Promise<ValidationReport> {
   const kustomize = options.kustomize ?? (await findKustomize());
-  const targets = envs.length > 0 ? envs : repo.environments;
   const bootstrap = renderBootstrap(repo, kustomize);
   const files = sourceFiles(repo.root);
+  const trees: Tree[] = (envs.length > 0 ? envs : repo.environments).map((env) => ({
+    env,
+    root: false,
+    source: `environments/${env.name}`,
+    hint: `run \`ngx-release render ${env.name}\` (or kubectl kustomize environments/${env.name}) and fix the overlay`,
+    render: () => renderEnvironment(repo, env.name, kustomize),
+  }));
+  const rootFile = envs.length === 0 ? rootKustomization(repo.root) : undefined;
+  if (rootFile) {
+    trees.push({
+      env: { name: ROOT_TREE, requireDigests: false },
+      root: true,
+      source: rootFile,
+      hint: `run \`kubectl kustomize .\` in the repository root and fix ${rootFile} or the files it lists`,
+      render: async () => {
+        const yaml = await kustomize.build(repo.root);
+        return { env: ROOT_TREE, yaml, objects: parseObjects(yaml, `rendered ${rootFile}`) };
+      },
+    });
+  }
   let done = 0;
-  const pending = targets.map(async (env): Promise<EnvironmentResult> => {
+  const pending = trees.map(async ({ env, root, source, hint, render }): Promise<EnvironmentResult> => {
     let rendered: Rendered;
     try {
-      rendered = await renderEnvironment(repo, env.name, kustomize);
+      rendered = await render();
     } catch (e) {
       if (!isNgxError(e)) throw e;
-      options.onProgress?.(env.name, ++done, targets.length);
+      options.onProgress?.(env.name, ++done, trees.length);
       return {
         env: env.name,
         rendered: false,
@@ -91,28 +139,35 @@ export async function validateEnvironments(
           {
             env: env.name,
             object: "(render)",
-            path: `environments/${env.name}`,
+            path: source,
             rule: "render/failed",
             message: cleanKustomizeMessage(e.message).split(`${repo.root}/`).join(""),
-            hint: `run \`ngx-release render ${env.name}\` (or kubectl kustomize environments/${env.name}) and fix the overlay`,
+            hint,
           },
         ],
       };
     }
     options.onRendered?.(env.name, rendered.objects);
     const allowKinds = [...(options.allowKinds ?? []), ...(repo.config.validation?.allowKinds ?? [])];
-    const view = await clusterView(repo, env, rendered.objects, (await bootstrap).objects, kustomize, files);
-    const controllers = checkControllers(view);
-    const findings = sortFindings([
-      ...checkObjects(env, rendered.objects, {
-        allowKinds,
-        ...(repo.config.allowedRegistries ? { allowedRegistries: repo.config.allowedRegistries } : {}),
-      }),
-      ...controllers.findings,
-    ]);
-    options.onProgress?.(env.name, ++done, targets.length);
-    const notes = controllers.notes;
-    return { env: env.name, rendered: true, objects: rendered.objects.length, findings, notes };
+    const findings = checkObjects(env, rendered.objects, {
+      allowKinds,
+      // allowedRegistries govern the workload clusters; the root tree bootstraps Argo CD and runs no workload
+      ...(repo.config.allowedRegistries && !root ? { allowedRegistries: repo.config.allowedRegistries } : {}),
+    });
+    // the controller model is per environment cluster; the root tree's objects are part of every environment's view
+    const controllers = root
+      ? undefined
+      : checkControllers(
+          await clusterView(repo, env, rendered.objects, (await bootstrap).objects, kustomize, files),
+        );
+    options.onProgress?.(env.name, ++done, trees.length);
+    return {
+      env: env.name,
+      rendered: true,
+      objects: rendered.objects.length,
+      findings: sortFindings([...findings, ...(controllers?.findings ?? [])]),
+      ...(controllers ? { notes: controllers.notes } : {}),
+    };
   });
   // kustomize now runs in child processes: load the schemas the sources mention meanwhile
   try {
