@@ -14,9 +14,12 @@ export function register(program: Command): void {
   program
     .command("validate")
     .description(
-      "render environments with real kustomize and check schemas (unknown fields are errors), cross-references, policies and PromQL",
+      "render environments with real kustomize and check schemas (unknown fields are errors), CRD CEL rules, metadata, cross-references, policies and PromQL",
     )
-    .argument("[env...]", "environments to check (default: all, in promotion order)")
+    .argument(
+      "[env...]",
+      "environments to check (default: all, in promotion order, then the root kustomization.yaml as (root))",
+    )
     .option(
       "--allow-kind <apiVersion/Kind>",
       "accept a kind that has no schema (repeatable), e.g. --allow-kind example.com/v1/Widget",

@@ -107,9 +107,9 @@ export function checkCelRules(env: string, o: K8sObject): Finding[] {
           path,
           "crd/validation-rule",
           outcome.error === undefined
-            ? `${rule.message} (the ${o.kind} CRD's rule \`${rule.rule}\` is false)`
-            : `the ${o.kind} CRD's rule \`${rule.rule}\` could not be evaluated: ${outcome.error}`,
-          `change ${path} so the rule holds; the API server refuses the object otherwise (rule from ${cite(rule)})`,
+            ? rule.message
+            : `the ${o.kind} CRD's rule could not be evaluated (${outcome.error}); the API server refuses the object`,
+          `change ${path} so that the ${o.kind} CRD's rule \`${rule.rule}\` holds (from ${cite(rule)})`,
         ),
       );
     }

@@ -141,7 +141,11 @@ export async function validateEnvironments(
             object: "(render)",
             path: source,
             rule: "render/failed",
-            message: cleanKustomizeMessage(e.message).split(`${repo.root}/`).join(""),
+            message: cleanKustomizeMessage(e.message)
+              .split(`${repo.root}/`)
+              .join("")
+              .split(repo.root)
+              .join("."),
             hint,
           },
         ],
