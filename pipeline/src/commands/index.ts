@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { register as analyze } from "./analyze.js";
 import { register as backup } from "./backup.js";
+import { register as completion } from "./completion.js";
 import { register as diff } from "./diff.js";
 import { register as gate } from "./gate.js";
 import { register as judge } from "./judge.js";
@@ -35,4 +36,5 @@ export function registerCommands(program: Command): void {
   rollback(program);
   unreject(program);
   metrics(program);
+  completion(program);
 }
