@@ -16,6 +16,8 @@ export function register(program: Command): void {
     .addHelpText(
       "after",
       `
+Exit codes: 0 printed · 2 no shell or an unknown one (nothing printed).
+
 Examples:
   source <(ngx-release completion bash)        # in ~/.bashrc
   source <(ngx-release completion zsh)         # in ~/.zshrc
