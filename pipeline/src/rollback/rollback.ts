@@ -26,8 +26,9 @@ import { renderEnvironment } from "../manifests/render.js";
 import { commitText, logText } from "../output/inert.js";
 import { rollbackLinks } from "../output/links.js";
 import { BranchName } from "../promotion/branch.js";
-import { type ImageEntry, readImages, sameImage } from "../promotion/images.js";
+import { componentOf, type ImageEntry, imageRef, readImages, sameImage } from "../promotion/images.js";
 import { type ImageChange, overlayFile, planOverlayUpdate } from "../promotion/plan.js";
+import { assertAllowedRegistries } from "../promotion/registries.js";
 import { applicationsOf, baseSnapshot, describeImages } from "../promotion/promote.js";
 import { type PublishOutcome, publish } from "../promotion/publish.js";
 import { type PullRequestText, pullRequestText } from "../promotion/pull-request-text.js";
@@ -365,6 +366,14 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
     noKnownGood = e;
   }
 
+  // the target's images must come from allowedRegistries too (promotion/registries.ts): refused
+  // before anything is aborted or written
+  if (choice)
+    assertAllowedRegistries(
+      repo.config.allowedRegistries,
+      choice.deployment.images.map((i) => ({ component: componentOf(i), image: imageRef(i) })),
+      `to roll ${env.name} back to ${choice.deployment.version}`,
+    );
   const plan = choice
     ? planOverlayUpdate(env, content, choice.deployment.images, `version ${choice.deployment.version}`)
     : undefined;
