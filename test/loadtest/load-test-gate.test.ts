@@ -12,6 +12,7 @@ import { type GateRepo, gateRepo, V1 } from "../gates/fixture.js";
 import { runCli } from "../helpers/cli.js";
 import { hoursBefore, TEST_NOW } from "../helpers/clock.js";
 import { FakeArgoCd } from "../helpers/fake-argocd.js";
+import { FakeGateway } from "../helpers/fake-gateway.js";
 import { mermaidBlocks, parseMermaid } from "../helpers/mermaid.js";
 
 const YAML = `argocdUrl: https://argocd.example.com
@@ -235,5 +236,50 @@ describe("load-test gate", () => {
     const { gate: g } = await gate();
     expect(g.open).toBe(false);
     expect(g.reason).toMatch(/^no load test of version/);
+  });
+});
+
+describe("loadtest → ledger → load-test gate, end to end", () => {
+  it("a passed run at Argo CD's synced revision is recorded at NGX_NOW and opens production's gate", async () => {
+    const gw = await FakeGateway.start();
+    const e2e = gateRepo(
+      YAML.replace("url: http://127.0.0.1:9", `url: ${gw.url}`).replace(
+        "rate: 50",
+        "rate: 10\n      ramp: 0s\n      duration: 1s",
+      ),
+    );
+    const app = await FakeArgoCd.start();
+    try {
+      app.withApp("ngx-agents-staging", { revision: e2e.c3 });
+      const env = { ...app.env(), NGX_NOW: TEST_NOW };
+      const run = await runCli(["loadtest", "staging", "--json"], { cwd: e2e.root, env });
+      expect(run.code, run.stderr).toBe(0);
+      const ledger = await LocalLedger.open(e2e.root);
+      const [rec] = await ledger.listLoadTests("staging");
+      expect(rec).toMatchObject({
+        version: VERSION,
+        revision: e2e.c3,
+        passed: true,
+        at: "2026-11-26T12:00:00.000Z",
+      });
+      const r = await runCli(["gate", "production", "--json"], { cwd: e2e.root, env });
+      expect(r.code).toBe(0);
+      const g = JSON.parse(r.stdout).gates.find((x: { name: string }) => x.name === "load-test");
+      expect(g.reason).toMatch(
+        new RegExp(
+          `^${VERSION} passed: 10 req/s held, p95 \\d+ ms, errors 0\\.0 % \\(\\d+ requests\\) in staging at ${e2e.c3.slice(0, 7)}, 0s ago$`,
+        ),
+      );
+      // a day and a minute later the same run is too old
+      const later = await runCli(["gate", "production", "--json"], {
+        cwd: e2e.root,
+        env: { ...env, NGX_NOW: "2026-11-27T12:01:00Z" },
+      });
+      expect(later.code).toBe(1);
+    } finally {
+      await app.close();
+      await gw.close();
+      e2e.cleanup();
+    }
   });
 });

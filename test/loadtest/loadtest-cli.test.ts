@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type GateRepo, gateRepo } from "../gates/fixture.js";
 import { CLI, runCli } from "../helpers/cli.js";
-import { TEST_NOW } from "../helpers/clock.js";
 import { FakeArgoCd, type Manifest, rollout } from "../helpers/fake-argocd.js";
 import { FakeGateway, type GatewayBehaviour } from "../helpers/fake-gateway.js";
 import { FakeServer } from "../helpers/fake-server.js";
@@ -120,7 +119,7 @@ describe("ngx-release loadtest", () => {
       cwd: repo.root,
       env: {
         ...argo.env(),
-        NGX_NOW: TEST_NOW,
+
         NGX_LOADTEST_WATCH_MS: "150",
         HTTP_PROXY: decoy.url,
         http_proxy: decoy.url,
@@ -157,14 +156,13 @@ describe("ngx-release loadtest", () => {
     expect(gw.requests.length).toBe(out.figures.requests + 1); // + the reachability probe
     expect(new Set(gw.requests.map((q) => q.host))).toEqual(new Set([`127.0.0.1:${gw.port}`]));
     expect(new Set(gw.requests.map((q) => q.path))).toEqual(new Set(["/", "/readyz", "/healthz"]));
-    // recorded against version and revision, at NGX_NOW
+    // recorded against version and revision (its time: load-test-gate.test.ts)
     const [rec] = loadTests(repo);
     expect(rec).toMatchObject({
       environment: "staging",
       revision: repo.c3,
       revisionFrom: "argocd",
       passed: true,
-      at: TEST_NOW.replace("Z", ".000Z"),
       mode: "profile",
     });
     expect(rec.version).toBe(out.version);
@@ -173,7 +171,7 @@ describe("ngx-release loadtest", () => {
     // the table for people shows the same
     const human = await runCli(["loadtest", "staging", "--duration", "1s"], {
       cwd: repo.root,
-      env: { ...argo.env(), NGX_NOW: TEST_NOW, NGX_LOADTEST_WATCH_MS: "150" },
+      env: { ...argo.env(), NGX_LOADTEST_WATCH_MS: "150" },
     });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/PASSED/);
@@ -183,7 +181,7 @@ describe("ngx-release loadtest", () => {
 
   it("8 % errors fails with exit 1 naming the error SLO and by how much", async () => {
     const { repo } = await setup({ fails: (n) => n % 25 === 3 || n % 25 === 17 });
-    const r = await runCli(["loadtest", "staging", "--json"], { cwd: repo.root, env: { NGX_NOW: TEST_NOW } });
+    const r = await runCli(["loadtest", "staging", "--json"], { cwd: repo.root, env: {} });
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.passed).toBe(false);
@@ -197,7 +195,7 @@ describe("ngx-release loadtest", () => {
 
   it("a p95 of 2.5 s fails with exit 1 naming the latency SLO and by how much", async () => {
     const { repo } = await setup({ latencyMs: (n) => (n % 10 === 5 ? 2500 : 3) });
-    const r = await runCli(["loadtest", "staging", "--json"], { cwd: repo.root, env: { NGX_NOW: TEST_NOW } });
+    const r = await runCli(["loadtest", "staging", "--json"], { cwd: repo.root, env: {} });
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.breaches.map((b: { slo: string }) => b.slo)).toEqual(["p95"]);
@@ -211,7 +209,7 @@ describe("ngx-release loadtest", () => {
       { latencyMs: (n) => (n >= 1 && n <= 4 ? 700 : 2) },
       { maxConnections: 2, rate: 20, duration: "3s" },
     );
-    const r = await runCli(["loadtest", "staging", "--json"], { cwd: repo.root, env: { NGX_NOW: TEST_NOW } });
+    const r = await runCli(["loadtest", "staging", "--json"], { cwd: repo.root, env: {} });
     const out = JSON.parse(r.stdout);
     // the generator kept the arrival rate although answers stalled (open model)
     expect(out.heldRate).toBeGreaterThanOrEqual(19);
@@ -228,7 +226,7 @@ describe("ngx-release loadtest", () => {
     await gone.close();
     const repo = gateRepo(promotionYaml({ url }));
     cleanups.push(() => repo.cleanup());
-    const r = await runCli(["loadtest", "staging"], { cwd: repo.root, env: { NGX_NOW: TEST_NOW } });
+    const r = await runCli(["loadtest", "staging"], { cwd: repo.root, env: {} });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(new RegExp(`${url.replace(/[.]/g, "\\.")}/ is unreachable: ECONNREFUSED`));
     expect(existsSync(ledgerFile(repo))).toBe(false);
@@ -241,7 +239,6 @@ describe("ngx-release loadtest", () => {
     const r = await runCli(["loadtest", "staging"], {
       cwd: repo.root,
       env: {
-        NGX_NOW: TEST_NOW,
         ARGOCD_SERVER: gone.url,
         ARGOCD_AUTH_TOKEN: "t",
         NGX_ARGOCD_RETRY_DELAY_MS: "5",
@@ -265,7 +262,7 @@ describe("ngx-release loadtest", () => {
     ],
   ])("bad input %j: exit 2 before any traffic, nothing written", async (args, message) => {
     const { repo, gw } = await setup({});
-    const r = await runCli(args, { cwd: repo.root, env: { NGX_NOW: TEST_NOW } });
+    const r = await runCli(args, { cwd: repo.root, env: {} });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(gw.requests).toEqual([]);
@@ -275,7 +272,7 @@ describe("ngx-release loadtest", () => {
   it("a URL that is not http(s) is exit 2 naming the field, before any traffic", async () => {
     const repo = gateRepo(promotionYaml({ url: "ftp://127.0.0.1:21" }));
     cleanups.push(() => repo.cleanup());
-    const r = await runCli(["loadtest", "staging"], { cwd: repo.root, env: { NGX_NOW: TEST_NOW } });
+    const r = await runCli(["loadtest", "staging"], { cwd: repo.root, env: {} });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/environments\.1\.loadTest\.url: an http:\/\/ or https:\/\/ URL/);
     expect(existsSync(ledgerFile(repo))).toBe(false);
@@ -293,7 +290,7 @@ describe("ngx-release loadtest", () => {
     );
     child = spawn(process.execPath, [CLI, "loadtest", "staging", "--json"], {
       cwd: repo.root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", NGX_NOW: TEST_NOW },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1" },
     });
     let stdout = "";
     let stderr = "";
@@ -327,7 +324,7 @@ describe("ngx-release loadtest", () => {
     const { repo } = await setup({ fails: (n) => n >= 45 });
     const r = await runCli(["loadtest", "staging", "--find-capacity", "--json"], {
       cwd: repo.root,
-      env: { NGX_NOW: TEST_NOW },
+      env: {},
     });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -364,7 +361,7 @@ describe("ngx-release loadtest", () => {
     });
     const r = await runCli(["loadtest", "staging", "--json", "--duration", "1s"], {
       cwd: repo.root,
-      env: { NGX_NOW: TEST_NOW, PROMETHEUS_URL: prom.url },
+      env: { PROMETHEUS_URL: prom.url },
     });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).serverSide).toEqual({ prometheus: prom.url, errorRate: 0.01, p95Ms: 250 });

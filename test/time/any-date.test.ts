@@ -25,7 +25,6 @@ const TIME_SENSITIVE = [
   "test/ledger/ledger.test.ts",
   "test/ledger/record.test.ts",
   "test/loadtest/load-test-gate.test.ts",
-  "test/loadtest/loadtest-cli.test.ts",
   "test/metrics/cli.test.ts",
   "test/metrics/dora.test.ts",
   "test/status/status.test.ts",

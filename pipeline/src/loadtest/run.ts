@@ -260,7 +260,10 @@ export async function runLoadTest(profile: LoadProfile, deps: RunDeps): Promise<
   const holdStage = profile.stages[holdIndex];
   let heldRate = 0;
   if (profile.mode === "profile" && holdStage) {
-    heldRate = round2((sentPer[holdIndex] ?? 0) / holdStage.seconds);
+    // the timer fires at the start and at each interval up to the end inclusive: one arrival more
+    // than rate × seconds is the fence post, not a higher rate
+    const asked = Math.ceil(holdStage.rate * holdStage.seconds);
+    heldRate = round2(Math.min(sentPer[holdIndex] ?? 0, asked) / holdStage.seconds);
     if (!stopped && heldRate < profile.targetRate * 0.95) {
       problems.push(
         `the generator sent ${heldRate} req/s of the ${profile.targetRate} req/s asked (see bench:loadtest)`,
