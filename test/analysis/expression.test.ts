@@ -58,13 +58,50 @@ describe("evaluateCondition (Argo Rollouts semantics)", () => {
     expect(evaluateCondition("len(result) == 1 || result[4] > 1", [1])).toBe(true);
   });
 
-  it("errors like Argo Rollouts: empty result indexed, out of range, type mismatch, non-bool", () => {
-    expect(() => evaluateCondition("len(result) > 0 && result[0] > 1", [])).toThrow(/empty/);
+  it("errors like Argo Rollouts: out of range when evaluated, type mismatch, non-bool", () => {
+    expect(() => evaluateCondition("result[0] > 1", [])).toThrow(/index out of range: 0 \(len 0\)/);
     expect(() => evaluateCondition("result[1] > 1", [1])).toThrow(/index out of range/);
     expect(() => evaluateCondition("result > 1", [1])).toThrow(ExpressionError);
     expect(() => evaluateCondition("result[0]", [1])).toThrow(/expected a bool/);
     expect(() => evaluateCondition("result[0] > {{args.max}}", [1])).toThrow(/unresolved argument/);
     expect(() => evaluateCondition("result[0] > 1 and true", [1])).toThrow(/several expressions/);
+  });
+});
+
+// An empty Prometheus vector reaches the conditions as an empty list (argo-rollouts
+// metricproviders/prometheus/prometheus.go processResponse); expr-lang short-circuits && and ||
+// (compiler/compiler.go BinaryNode: OpJumpIfFalse / OpJumpIfTrue before the right operand) and
+// raises "index out of range" only for an index it actually evaluates (vm/runtime Fetch). The
+// guarded conditions are the ones argo-rollouts docs/features/analysis.md recommends for queries
+// that may return no data.
+describe("evaluateCondition on an empty result (expr-lang semantics)", () => {
+  it("a len() guard short-circuits before the index", () => {
+    expect(evaluateCondition("len(result) == 0 || result[0] >= 0.95", [])).toBe(true);
+    expect(evaluateCondition("len(result) > 0 && result[0] >= 0.95", [])).toBe(false);
+    expect(evaluateCondition("result[0] >= 0.95 || len(result) == 0", [0.99])).toBe(true);
+    // the same guards still read the value when there is one
+    expect(evaluateCondition("len(result) == 0 || result[0] >= 0.95", [0.5])).toBe(false);
+    expect(evaluateCondition("len(result) > 0 && result[0] >= 0.95", [0.99])).toBe(true);
+  });
+
+  it("an index that is evaluated is an error; its order with the guard matters", () => {
+    expect(() => evaluateCondition("result[0] >= 0.95 || len(result) == 0", [])).toThrow(
+      /index out of range/,
+    );
+    expect(() => evaluateCondition("len(result) >= 0 && result[0] >= 0.95", [])).toThrow(
+      /index out of range/,
+    );
+  });
+
+  it("types are checked before anything runs, as expr-lang's checker does, even behind a guard", () => {
+    // result is a list for a vector: comparing it with a number never compiles
+    expect(() => evaluateCondition("len(result) == 0 || result > 1", [])).toThrow(
+      /> needs a number, got a list/,
+    );
+    // result is a number for a scalar: it cannot be indexed or measured with len()
+    expect(() => evaluateCondition("result > 1 || result[0] > 1", 2)).toThrow(/cannot index a number/);
+    expect(() => evaluateCondition("true || len(result) > 0", 2)).toThrow(/len\(\) needs a list/);
+    expect(() => evaluateCondition("len(result) == 0 || result[0]", [])).toThrow(/\|\| needs a bool/);
   });
 });
 
@@ -79,6 +116,19 @@ describe("measurementVerdict", () => {
     [[], "Error"],
   ] as const)("%j → %s with both conditions", (value, verdict) => {
     expect(measurementVerdict(value, ok, bad).verdict).toBe(verdict);
+  });
+
+  // argo-rollouts utils/evaluate/evaluate.go EvaluateResult: with only a success condition, false
+  // is Failed; an evaluation error is Error
+  it("judges an empty result by what a guarded condition makes of it", () => {
+    expect(measurementVerdict([], "len(result) == 0 || result[0] >= 0.95", undefined).verdict).toBe(
+      "Successful",
+    );
+    expect(measurementVerdict([], "len(result) > 0 && result[0] >= 0.95", undefined).verdict).toBe("Failed");
+    expect(measurementVerdict([], "result[0] >= 0.95", undefined)).toEqual({
+      verdict: "Error",
+      message: "index out of range: 0 (len 0)",
+    });
   });
 
   it("follows Argo when only one condition is set", () => {

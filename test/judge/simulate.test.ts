@@ -7,11 +7,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { normalQuantile } from "../../pipeline/src/analysis/statistics.js";
 import { loadTemplates, rollouts } from "../../pipeline/src/analysis/templates.js";
-import { parseDuration } from "../../pipeline/src/config/duration.js";
 import { loadRepo } from "../../pipeline/src/config/load.js";
-import { type CanaryModel, canaryModel, replicaSplit } from "../../pipeline/src/judge/model.js";
+import {
+  type CanaryModel,
+  canaryModel,
+  DEFAULT_CONSECUTIVE_ERROR_LIMIT,
+  type MetricModel,
+  replicaSplit,
+} from "../../pipeline/src/judge/model.js";
 import { DEFAULT_OPTIONS, type SimulationOptions, simulate } from "../../pipeline/src/judge/simulate.js";
-import { renderEnvironment } from "../../pipeline/src/manifests/render.js";
+import { type K8sObject, renderEnvironment } from "../../pipeline/src/manifests/render.js";
+import { parseGoDuration, parsePrometheusDuration } from "../../pipeline/src/time/duration.js";
 import { REPO_ROOT } from "../analysis/fixture-repo.js";
 import { runCli } from "../helpers/cli.js";
 
@@ -57,17 +63,101 @@ describe("judge simulate", () => {
     ]);
     // every figure as rendered from rollouts/analysis/settings.yaml
     const settings = parse(readFileSync(join(REPO_ROOT, "rollouts/analysis/settings.yaml"), "utf8")).spec;
-    const sec = (d: string) => parseDuration(d) / 1000;
+    const sec = (d: string) => parseGoDuration(d) / 1000;
     for (const m of production.metrics)
       expect(m, m.template).toMatchObject({
         initialDelaySec: sec(settings.initialDelay),
         intervalSec: sec(settings.interval),
-        windowSec: sec(m.comparative ? settings.comparison.window : settings.window),
+        windowSec:
+          parsePrometheusDuration(m.comparative ? settings.comparison.window : settings.window) / 1000,
         failureLimit: settings.failureLimit,
         inconclusiveLimit: settings.inconclusiveLimit,
+        consecutiveErrorLimit: settings.consecutiveErrorLimit,
       });
     expect(production.metrics[2]?.failureCondition).toBe(`result[0] > ${settings.comparison.criticalZ}`);
     expect(production.metrics[2]?.args["comparison-min-requests"]).toBe(settings.comparison.minRequests);
+  });
+
+  // Argo Rollouts reads pause.duration as RolloutPause.DurationSeconds (digits are seconds, else
+  // Go's time.ParseDuration) and interval / initialDelay as DurationString (time.ParseDuration)
+  it("reads Go durations in pause steps, interval and initialDelay as Argo Rollouts does", async () => {
+    const repo = loadRepo(REPO_ROOT);
+    const r = await renderEnvironment(repo, "production");
+    const rollout = rollouts(r.objects).find((x) => x.metadata.name === "orchestrator") as K8sObject;
+    const withSteps = (steps: unknown[]): K8sObject => {
+      const copy = structuredClone(rollout) as K8sObject & {
+        spec: { strategy: { canary: { steps: unknown[] } } };
+      };
+      copy.spec.strategy.canary.steps = steps;
+      return copy;
+    };
+    const templates = await loadTemplates(repo, r.objects);
+    const steps = [
+      { setWeight: 20 },
+      { pause: { duration: "1h30m" } },
+      { setWeight: 40 },
+      { pause: { duration: "1.5h" } },
+      { setWeight: 50 },
+      { pause: { duration: "90" } },
+      { setWeight: 60 },
+      { pause: { duration: 45 } },
+      { setWeight: 80 },
+      { pause: { duration: "2m300ms" } },
+    ];
+    const model = canaryModel(withSteps(steps), r.objects, templates);
+    expect(model.phases.map((p) => p.endSec - p.startSec)).toEqual([5400, 5400, 90, 45, 120]);
+    // a template's interval and initialDelay in Go's grammar
+    const key = [...templates.keys()].find((k) => k.endsWith("ngx-error-rate")) as string;
+    const template = structuredClone(templates.get(key)) as NonNullable<ReturnType<typeof templates.get>>;
+    const metric = template.spec.metrics?.[0] as unknown as Record<string, unknown>;
+    metric.interval = "1m30s";
+    metric.initialDelay = "1.5m";
+    delete metric.consecutiveErrorLimit;
+    const edited = new Map(templates).set(key, template);
+    const m = canaryModel(rollout, r.objects, edited).metrics.find((x) => x.template === "ngx-error-rate");
+    expect(m).toMatchObject({
+      intervalSec: 90,
+      initialDelaySec: 90,
+      consecutiveErrorLimit: DEFAULT_CONSECUTIVE_ERROR_LIMIT,
+    });
+    // what Argo Rollouts refuses is a ConfigError naming the field and the grammar
+    expect(() =>
+      canaryModel(withSteps([{ setWeight: 20 }, { pause: { duration: "1d" } }]), r.objects, templates),
+    ).toThrow(
+      /Rollout\/orchestrator spec\.strategy\.canary\.steps\[1\]\.pause\.duration: "1d" is not a Go duration: unknown unit "d"/,
+    );
+    metric.interval = "1 minute";
+    expect(() => canaryModel(rollout, r.objects, edited)).toThrow(
+      /interval: "1 minute" is not a Go duration/,
+    );
+  });
+
+  // analysis/analysis.go runMeasurements counts an Error measurement only in consecutiveError (reset
+  // by any other phase); assessMetricStatus errors the metric when consecutiveError exceeds
+  // consecutiveErrorLimit, and never counts errors toward failureLimit
+  it("counts Error measurements against consecutiveErrorLimit, not failureLimit", () => {
+    const base = production.metrics.find((m) => m.template === "ngx-error-rate") as MetricModel;
+    const scripted = (pattern: readonly ("Error" | "Successful")[]): CanaryModel => {
+      let i = 0;
+      const metric: MetricModel = {
+        ...base,
+        failureLimit: 1,
+        consecutiveErrorLimit: 4,
+        verdict: () => ({ verdict: pattern[i++ % pattern.length] as "Error" | "Successful" }),
+      };
+      return { ...production, metrics: [metric] };
+    };
+    const options = { ...quick, runs: 5, errorFactors: [], latencyFactors: [] };
+    const set = (model: CanaryModel) =>
+      simulate(model, options).scenarios[0]?.sets.find((s) => s.set === "thresholds");
+    // every measurement an Error: the 5th in a row (> 4) ends the metric, at initialDelay + 4 intervals
+    const allErrors = set(scripted(["Error"]));
+    expect(allErrors?.aborted.count).toBe(5);
+    expect(allErrors?.medianMinutesToAbort).toBe(base.initialDelaySec / 60 + (4 * base.intervalSec) / 60);
+    // four errors then a success, over and over: never five in a row, so never an abort
+    const interrupted = set(scripted(["Error", "Error", "Error", "Error", "Successful"]));
+    expect(interrupted?.aborted.count).toBe(0);
+    expect(interrupted?.paused.count).toBe(0);
   });
 
   const quick: SimulationOptions = {

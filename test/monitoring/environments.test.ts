@@ -2,9 +2,9 @@
 // ServiceMonitor reaches a Service port that reaches a named container port, the alerts and
 // dashboards are there, and the backup RPO the alert uses equals environments/promotion.yaml.
 import { describe, expect, it } from "vitest";
-import { parseDuration } from "../../pipeline/src/config/duration.js";
 import { loadRepo } from "../../pipeline/src/config/load.js";
 import { type K8sObject, renderEnvironment } from "../../pipeline/src/manifests/render.js";
+import { parseHumanDuration } from "../../pipeline/src/time/duration.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const repo = loadRepo(ROOT);
@@ -163,7 +163,7 @@ describe.each(repo.environments.map((e) => e.name))("environment %s", (env) => {
     const cronJob = objects.find((o) => o.kind === "CronJob" && o.metadata.name === config.backup?.cronJob);
     expect(cronJob, `CronJob ${config.backup.cronJob}`).toBeDefined();
     expect(rpoRule?.labels).toEqual({ namespace: NS, cronjob: config.backup.cronJob });
-    const rpoSeconds = parseDuration(config.backup.rpo) / 1000;
+    const rpoSeconds = parseHumanDuration(config.backup.rpo) / 1000;
     expect(
       recorded,
       `ngx:backup_rpo_seconds in ${env} vs promotion.yaml backup.rpo ${config.backup.rpo}`,

@@ -135,10 +135,20 @@ function isIntegerLiteral(node: Node): boolean {
 }
 
 /**
- * Evaluates one condition for a measurement value, as Argo Rollouts' EvalCondition does: the
- * value must be boolean; type errors, an index out of range, or any index into an empty result
- * are errors (recent Argo Rollouts refuses `result[...]` on an empty result even behind a
- * len() guard, so we do too).
+ * Evaluates one condition for a measurement value, as Argo Rollouts' EvalCondition does with
+ * expr-lang (utils/evaluate/evaluate.go: expr.Compile with the result in the environment and
+ * expr.AsBool, then expr.Run):
+ * - types are checked before anything runs, against the value's type (a list for a vector, a number
+ *   for a scalar): `result > 1` on a vector, `len()` of a number or a non-bool condition is an
+ *   error whatever the data;
+ * - `&&` and `||` short-circuit (expr-lang compiler/compiler.go BinaryNode emits OpJumpIfFalse /
+ *   OpJumpIfTrue before the right operand), so `len(result) == 0 || result[0] >= 0.95` is true on an
+ *   empty result and `len(result) > 0 && result[0] >= 0.95` is false;
+ * - an index out of range is an error only when it is evaluated (expr-lang vm/runtime Fetch:
+ *   "index out of range"); negative indexes count from the end.
+ * Argo's Prometheus provider hands an empty vector to the conditions as an empty list
+ * (metricproviders/prometheus/prometheus.go processResponse), so "no data" is whatever the
+ * condition makes of `[]`.
  */
 export function evaluateCondition(expr: string, result: ResultValue): boolean {
   return runCondition(compileCondition(expr), result);
@@ -162,14 +172,74 @@ function compileCondition(expr: string): CompiledCondition {
 
 function runCondition(c: CompiledCondition, result: ResultValue): boolean {
   if ("error" in c) throw new ExpressionError(c.error);
-  if (Array.isArray(result) && result.length === 0 && /\bresult\s*\[/.test(c.expr)) {
-    throw new ExpressionError(
-      `metric result is empty and "${c.expr}" indexes into it (no data returned by the query)`,
-    );
-  }
+  const type = typeOf(c.ast, Array.isArray(result) ? "list" : "number");
+  if (type !== "bool") throw new ExpressionError(`"${c.expr}" gives a ${type}, expected a bool`);
   const out = evaluate(c.ast, result);
   if (typeof out !== "boolean") throw new ExpressionError(`"${c.expr}" gave ${show(out)}, expected a bool`);
   return out;
+}
+
+type Type = "number" | "bool" | "list";
+
+/**
+ * The static type of a node, as expr-lang's checker gives it before the program runs; a mismatch
+ * is an ExpressionError (Argo: the measurement is an Error) even in a branch that would not run.
+ */
+function typeOf(node: Node, result: Type): Type {
+  const want = (t: Type, expected: Type, what: string): void => {
+    if (t !== expected) throw new ExpressionError(`${what} needs a ${expected}, got a ${t}`);
+  };
+  switch (node.type) {
+    case "Literal":
+      return typeof (node as jsepModule.Literal).value === "boolean" ? "bool" : "number";
+    case "Identifier":
+      return result;
+    case "MemberExpression": {
+      const m = node as jsepModule.MemberExpression;
+      const list = typeOf(m.object, result);
+      if (list !== "list") throw new ExpressionError(`cannot index a ${list}: it is not a list`);
+      want(typeOf(m.property, result), "number", "an index");
+      return "number";
+    }
+    case "CallExpression": {
+      const c = node as jsepModule.CallExpression;
+      const name = (c.callee as jsepModule.Identifier).name;
+      const arg = typeOf(c.arguments[0] as Node, result);
+      if (name === "len") {
+        want(arg, "list", "len()");
+        return "number";
+      }
+      want(arg, "number", `${name}()`);
+      return "bool";
+    }
+    case "UnaryExpression": {
+      const u = node as jsepModule.UnaryExpression;
+      const t = typeOf(u.argument, result);
+      if (u.operator === "!") {
+        want(t, "bool", "!");
+        return "bool";
+      }
+      want(t, "number", `unary ${u.operator}`);
+      return "number";
+    }
+    case "BinaryExpression": {
+      const b = node as jsepModule.BinaryExpression;
+      const op = b.operator;
+      const l = typeOf(b.left, result);
+      const r = typeOf(b.right, result);
+      if (op === "&&" || op === "||") {
+        want(l, "bool", op);
+        want(r, "bool", op);
+        return "bool";
+      }
+      if ((op === "==" || op === "!=") && l === r && l !== "list") return "bool";
+      want(l, "number", op);
+      want(r, "number", op);
+      return ["<", "<=", ">", ">=", "==", "!="].includes(op) ? "bool" : "number";
+    }
+    default:
+      throw new ExpressionError(`unsupported construct: ${describe(node)}`);
+  }
 }
 
 function show(v: Value): string {

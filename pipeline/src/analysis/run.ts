@@ -138,9 +138,24 @@ export async function runAnalysis(
   return out;
 }
 
-/** Successful only when every metric is. */
+/**
+ * Completed phases from best to worst, as Argo Rollouts orders them (utils/analysis/helpers.go
+ * analysisStatusOrder: Successful, Running, Pending, Inconclusive, Error, Failed — Failed is the
+ * worst, worse than Error).
+ */
+const PHASE_ORDER: readonly Verdict[] = ["Successful", "Inconclusive", "Error", "Failed"];
+
+/** Whether `next` is worse than `current` (utils/analysis/helpers.go IsWorse). */
+export function isWorse(current: Verdict, next: Verdict): boolean {
+  return PHASE_ORDER.indexOf(next) > PHASE_ORDER.indexOf(current);
+}
+
+/**
+ * The AnalysisRun's phase once every metric has completed: the worst of them (analysis/analysis.go
+ * asssessRunStatus keeps the worst by IsWorse). One Failed and one Error metric make a Failed run.
+ */
 export function overallVerdict(outcomes: readonly MetricOutcome[]): Verdict {
-  const order: Verdict[] = ["Error", "Failed", "Inconclusive"];
-  for (const v of order) if (outcomes.some((o) => o.verdict === v)) return v;
-  return "Successful";
+  let worst: Verdict = "Successful";
+  for (const o of outcomes) if (isWorse(worst, o.verdict)) worst = o.verdict;
+  return worst;
 }

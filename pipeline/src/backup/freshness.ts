@@ -3,8 +3,8 @@
 // status.lastSuccessfulTime and the Jobs Argo CD shows under it (scheduled and on-demand).
 // `backupFreshness` is what `backup status`, the `backup-fresh` gate and `status` call.
 import type { ResourceNode } from "../adapters/argocd-types.js";
-import { formatDuration, parseDuration } from "../config/duration.js";
 import type { EnvironmentConfig } from "../config/schema.js";
+import { formatDuration, parseHumanDuration } from "../time/duration.js";
 import { type JobState, jobState, type LiveJob } from "./job.js";
 import {
   type BackupArgoCd,
@@ -70,7 +70,7 @@ export interface FreshnessInput {
 
 /** Pure evaluation of freshness from live objects. */
 export function evaluateFreshness(input: FreshnessInput): BackupFreshness {
-  const rpoMs = parseDuration(input.rpo);
+  const rpoMs = parseHumanDuration(input.rpo);
   const states = input.jobs.map((j) => ({ job: j, state: jobState(j) }));
   const successes = states
     .filter((s) => s.state.phase === "succeeded" && s.state.finishedAt)
@@ -101,7 +101,7 @@ export function evaluateFreshness(input: FreshnessInput): BackupFreshness {
   const lastFailure = failures[0] ? `${failures[0].state.name}: ${failures[0].state.reason}` : undefined;
   const object = job ? input.objectOf?.(job.job) : undefined;
 
-  const maxAgeMs = input.maxAgeBeforeRelease ? parseDuration(input.maxAgeBeforeRelease) : undefined;
+  const maxAgeMs = input.maxAgeBeforeRelease ? parseHumanDuration(input.maxAgeBeforeRelease) : undefined;
   const base = {
     env: input.env,
     cronJob: input.cronJob,

@@ -4,9 +4,9 @@
 // application's resource tree, then its live manifest is polled until it succeeds, fails or the
 // timeout passes. No cluster credentials: everything goes through Argo CD.
 import type { ResourceNode } from "../adapters/argocd-types.js";
-import { formatDuration } from "../config/duration.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { CheckFailedError } from "../errors.js";
+import { formatDuration } from "../time/duration.js";
 import { type JobState, jobState, type LiveJob, podWaitingReason } from "./job.js";
 import {
   type BackupArgoCd,

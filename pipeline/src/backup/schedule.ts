@@ -3,8 +3,8 @@
 // cron parser (cron-parser) and describes the schedule in words (cronstrue) with its next runs.
 import { CronExpressionParser } from "cron-parser";
 import cronstrue from "cronstrue";
-import { formatDuration } from "../config/duration.js";
 import { InputError } from "../errors.js";
+import { formatDuration } from "../time/duration.js";
 
 /** Macros the Kubernetes CronJob controller (robfig/cron) accepts, as five-field expressions. */
 const MACROS: Readonly<Record<string, string>> = {

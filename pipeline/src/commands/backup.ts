@@ -15,28 +15,24 @@ import {
   schedulePatchPath,
   schedulePullRequestText,
 } from "../backup/schedule-change.js";
-import { formatDuration, parseDuration } from "../config/duration.js";
 import { environmentByName, loadRepo, type Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { ConfigError, ExitCode, InputError } from "../errors.js";
 import { renderEnvironment } from "../manifests/render.js";
 import { color, progress, table } from "../output/format.js";
+import { CONFIG_UNITS, formatDuration, parseHumanDuration } from "../time/duration.js";
 import { type Context, contextFrom } from "./context.js";
 
-/** "30m", "1h", "90s", or "500ms" (tests) */
+/** "30m", "1h", "90s", or "500ms" (tests): the human duration grammar (time/duration.ts) */
 function parseWait(text: string, option: string): number {
-  const ms = /^(\d+)ms$/.exec(text);
   let value: number;
-  if (ms) value = Number(ms[1]);
-  else {
-    try {
-      value = parseDuration(text);
-    } catch (e) {
-      throw new InputError(
-        `${option} ${JSON.stringify(text)} is not a duration (expected e.g. "30m", "1h", "90s")`,
-        { cause: e },
-      );
-    }
+  try {
+    value = parseHumanDuration(text, ["ms", ...CONFIG_UNITS]);
+  } catch (e) {
+    throw new InputError(
+      `${option} ${JSON.stringify(text)} is not a duration (expected e.g. "30m", "1h", "90s")`,
+      { cause: e },
+    );
   }
   // zero would poll Argo CD without pause, or give up before the first look
   if (value <= 0) throw new InputError(`${option} ${JSON.stringify(text)} must be longer than 0 (e.g. "5s")`);
@@ -123,7 +119,7 @@ Examples:
         const timeoutOption = opts.timeout === undefined ? undefined : parseWait(opts.timeout, "--timeout");
         const pollMs = parseWait(opts.pollInterval, "--poll-interval");
         const { repo, env, backup: cfg } = await prepare(ctx, envName);
-        const timeout = timeoutOption ?? parseDuration(cfg.timeout);
+        const timeout = timeoutOption ?? parseHumanDuration(cfg.timeout);
         const argocd = await argoCd(ctx, repo);
         if (opts.ifStale) {
           const f = await backupFreshness(argocd, env, { now: ctx.now() });

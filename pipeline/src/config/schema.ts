@@ -3,8 +3,10 @@
 // an unknown field is an error naming the file and field. Editors get the same rules from
 // environments/promotion.schema.json, generated from this file: run `npm run schema` after a change.
 import { z } from "zod";
+import { isHumanDuration } from "../time/duration.js";
 
-const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'a duration such as "30m", "4h" or "1d"');
+/** the human duration grammar of time/duration.ts (not Go's: "1d" is fine here) */
+const duration = z.string().refine((s) => isHumanDuration(s), 'a duration such as "30m", "4h" or "1d"');
 
 export const gateNames = [
   "synced-healthy",

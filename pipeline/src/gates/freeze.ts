@@ -1,8 +1,8 @@
 // freeze: no change-freeze window of the target environment is active now. Each window starts at the
 // times of a cron expression (in its timezone) and lasts its duration.
 import { CronExpressionParser } from "cron-parser";
-import { parseDuration } from "../config/duration.js";
 import type { EnvironmentConfig } from "../config/schema.js";
+import { parseHumanDuration } from "../time/duration.js";
 import type { Gate } from "./types.js";
 
 export interface ActiveFreeze {
@@ -21,7 +21,7 @@ export function activeFreezes(env: EnvironmentConfig, now: Date): ActiveFreeze[]
       tz: w.timezone,
     });
     const start = it.prev().toDate();
-    const end = new Date(start.getTime() + parseDuration(w.duration));
+    const end = new Date(start.getTime() + parseHumanDuration(w.duration));
     if (start.getTime() <= now.getTime() && now.getTime() < end.getTime()) {
       active.push({
         reason: w.reason,

@@ -5,7 +5,7 @@
 // failed = response_code not 2xx) or endpoint (prediction/online/error_count ÷ prediction_count). Limits: `googleSignals` of the target environment (config/schema.ts
 // googleSignalsSchema, defaults there). The project: `googleCloudProject` of the previous environment,
 // else GOOGLE_CLOUD_PROJECT. Not configured, refused or unreachable → closed, never open.
-import { parseDuration } from "../config/duration.js";
+
 import { type GoogleSignalsConfig, googleSignalsSchema } from "../config/schema.js";
 import { RemoteError } from "../errors.js";
 import {
@@ -18,6 +18,7 @@ import {
   VERTEX_AI_PUBLISHER,
   type VertexAiErrorCheck,
 } from "../metrics/source.js";
+import { parseHumanDuration } from "../time/duration.js";
 import { type Gate, NotConfigured } from "./types.js";
 
 export interface GoogleSignalsVerdict {
@@ -36,7 +37,7 @@ export async function judgeGoogleSignals(
   options: { project: string; limits: GoogleSignalsConfig; end: Date },
 ): Promise<GoogleSignalsVerdict> {
   const { limits } = options;
-  const windowMs = parseDuration(limits.window);
+  const windowMs = parseHumanDuration(limits.window);
   const end = options.end;
   const publisher = limits.vertexAiSource === "publisher";
   const [vertexAi, cloudSql] = await Promise.all([

@@ -1,11 +1,11 @@
 // soak: the previous environment has run the versions being promoted, healthy, for the configured
 // time since its deployment reached success (recorded by `ngx-release record`).
-import { formatDuration, parseDuration } from "../config/duration.js";
+import { formatDuration, parseHumanDuration } from "../time/duration.js";
 import type { Gate } from "./types.js";
 
 export const soak: Gate = async (ctx) => {
   const name = "soak" as const;
-  const required = parseDuration(ctx.target.soak);
+  const required = parseHumanDuration(ctx.target.soak);
   const src = ctx.source.name;
   const version = await ctx.sourceVersion();
   if (required === 0) return { name, open: true, reason: `no soak time configured for ${ctx.target.name}` };

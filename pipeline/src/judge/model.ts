@@ -1,6 +1,7 @@
 // The production canary as the simulation needs it, read from the rendered manifests — steps,
 // weights, pauses, replica count (HPA minReplicas), maxSurge — and, for every analysis template the
-// Rollout uses, the metric's schedule (initialDelay, interval, failureLimit, inconclusiveLimit),
+// Rollout uses, the metric's schedule (initialDelay, interval, failureLimit, inconclusiveLimit,
+// consecutiveErrorLimit),
 // its window and arguments, and its conditions compiled once. Nothing is hard-coded here: change
 // rollouts/ and the simulation follows.
 import { compileVerdict, type ResultValue, type Verdict } from "../analysis/expression.js";
@@ -14,9 +15,12 @@ import {
   type TemplateIndex,
   templateKey,
 } from "../analysis/templates.js";
-import { parseDuration } from "../config/duration.js";
 import { ConfigError, InputError } from "../errors.js";
 import { type K8sObject, objectRef } from "../manifests/render.js";
+import { parseGoDuration, parsePrometheusDuration, pauseDurationSeconds } from "../time/duration.js";
+
+/** argo-rollouts utils/defaults DefaultConsecutiveErrorLimit: a metric without the field errors after 5 in a row */
+export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
 
 /** Which statistic a template computes (the simulation evaluates it with statistics.ts). */
 export type MetricKind = StatisticKind;
@@ -34,6 +38,13 @@ export interface MetricModel {
   readonly windowSec: number;
   readonly failureLimit: number;
   readonly inconclusiveLimit: number;
+  /**
+   * Error measurements in a row beyond which the metric (and the AnalysisRun) is Error and the
+   * Rollout aborts; Argo Rollouts' default is 4 (utils/defaults DefaultConsecutiveErrorLimit).
+   * Errors count here and never toward failureLimit (analysis/analysis.go runMeasurements,
+   * assessMetricStatus).
+   */
+  readonly consecutiveErrorLimit: number;
   /** resolved arguments (template defaults, Rollout values) */
   readonly args: Readonly<Record<string, string>>;
   readonly successCondition?: string;
@@ -98,16 +109,36 @@ export function replicaSplit(
   return { canary: best.canary, stable: best.total - best.canary };
 }
 
-const seconds = (v: unknown, field: string, where: string): number => {
-  if (typeof v === "number") return v;
+/**
+ * Seconds of a metric's `interval` / `initialDelay`: Argo Rollouts reads them as a DurationString,
+ * i.e. Go's time.ParseDuration (pkg/apis/rollouts/v1alpha1 DurationString.Duration), so "1m30s"
+ * and "1.5m" are valid and "1d" is not.
+ */
+function goSeconds(v: unknown, field: string, where: string): number {
   try {
-    return parseDuration(String(v)) / 1000;
+    return parseGoDuration(String(v)) / 1000;
   } catch (e) {
-    throw new ConfigError(`${where} ${field}: ${JSON.stringify(v)} is not a duration (e.g. "1m", "30s")`, {
-      cause: e,
-    });
+    throw new ConfigError(`${where} ${field}: ${(e as Error).message}`, { cause: e });
   }
-};
+}
+
+/** Seconds of the window argument: PromQL reads it inside [...], so it is a Prometheus duration. */
+function windowSeconds(v: string, where: string): number {
+  try {
+    return parsePrometheusDuration(v) / 1000;
+  } catch (e) {
+    throw new ConfigError(`${where} the window argument: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Seconds of a canary step's pause.duration, as Argo Rollouts reads the int-or-string. */
+function pauseSeconds(v: string | number, field: string, where: string): number {
+  try {
+    return pauseDurationSeconds(v);
+  } catch (e) {
+    throw new ConfigError(`${where} ${field}: ${(e as Error).message}`, { cause: e });
+  }
+}
 
 function surgeOf(rollout: K8sObject): boolean {
   const canary = (rollout.spec as { strategy?: { canary?: { maxSurge?: string | number } } })?.strategy
@@ -159,7 +190,7 @@ export function canaryModel(
       const len =
         d === undefined
           ? Number.POSITIVE_INFINITY
-          : seconds(d, `spec.strategy.canary.steps[${i}].pause.duration`, where);
+          : pauseSeconds(d, `spec.strategy.canary.steps[${i}].pause.duration`, where);
       const split = replicaSplit(replicas, weight, surge);
       phases.push({
         weight,
@@ -205,11 +236,13 @@ export function canaryModel(
           metric: m.name,
           kind,
           comparative: JSON.stringify(m).includes("args.stable-hash"),
-          initialDelaySec: raw.initialDelay === undefined ? 0 : seconds(raw.initialDelay, "initialDelay", at),
-          intervalSec: seconds(raw.interval ?? "1m", "interval", at),
-          windowSec: seconds(argByRole(args, "window") ?? "5m", "the window argument", at),
+          initialDelaySec:
+            raw.initialDelay === undefined ? 0 : goSeconds(raw.initialDelay, "initialDelay", at),
+          intervalSec: goSeconds(raw.interval ?? "1m", "interval", at),
+          windowSec: windowSeconds(argByRole(args, "window") ?? "5m", at),
           failureLimit: Number(raw.failureLimit ?? 0),
           inconclusiveLimit: Number(raw.inconclusiveLimit ?? 0),
+          consecutiveErrorLimit: Number(raw.consecutiveErrorLimit ?? DEFAULT_CONSECUTIVE_ERROR_LIMIT),
           args,
           successCondition,
           failureCondition,

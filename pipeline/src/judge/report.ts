@@ -16,7 +16,7 @@ export function describeCanary(model: CanaryModel): string {
   const metrics = model.metrics
     .map(
       (m) =>
-        `${m.template}: after ${m.initialDelaySec / 60}m every ${m.intervalSec / 60}m, window ${m.windowSec / 60}m, failureLimit ${m.failureLimit}, inconclusiveLimit ${m.inconclusiveLimit}, ${m.failureCondition ?? m.successCondition}`,
+        `${m.template}: after ${m.initialDelaySec / 60}m every ${m.intervalSec / 60}m, window ${m.windowSec / 60}m, failureLimit ${m.failureLimit}, inconclusiveLimit ${m.inconclusiveLimit}, consecutiveErrorLimit ${m.consecutiveErrorLimit}, ${m.failureCondition ?? m.successCondition}`,
     )
     .join("\n  ");
   return `${model.rollout}: ${model.replicas} replicas; ${phases}\n  ${metrics}`;

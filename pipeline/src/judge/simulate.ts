@@ -3,10 +3,13 @@
 // their 5xx (binomial) and their latency histogram (multinomial over the buckets, latency
 // log-normal), with the traffic split by pod count as Argo Rollouts scales a replica-weighted canary.
 // At every measurement time each metric gets the window's counts, computes the number its PromQL
-// would return with statistics.ts, and is judged by the template's own conditions; failureLimit
-// and inconclusiveLimit decide when the AnalysisRun fails (abort) or goes Inconclusive (pause).
+// would return with statistics.ts, and is judged by the template's own conditions; failureLimit,
+// inconclusiveLimit and consecutiveErrorLimit decide when the AnalysisRun fails or errors (abort)
+// or goes Inconclusive (pause).
 // The same random draws serve every template set (common random numbers), so sets differ only by
 // what they measure.
+
+import type { Verdict } from "../analysis/expression.js";
 import {
   type Bucket,
   errorComparison,
@@ -183,14 +186,45 @@ function multinomialInto(
   }
 }
 
-interface MetricState {
+export interface MetricState {
   failed: number;
   inconclusive: number;
+  /** Error measurements in a row (reset by any other verdict) */
+  consecutiveErrors: number;
   measurements: number;
   /** seconds of the abort / pause this metric causes, when it does */
   abortAt?: number;
   pauseAt?: number;
   firstFailed?: boolean;
+}
+
+/**
+ * One measurement's verdict into the metric's counters, as Argo Rollouts keeps them
+ * (analysis/analysis.go runMeasurements): Failed and Inconclusive count toward failureLimit and
+ * inconclusiveLimit; Error counts only toward consecutiveErrorLimit, and every other verdict resets
+ * that run of errors. The metric ends (assessMetricStatus) when failed > failureLimit (Failed →
+ * abort), inconclusive > inconclusiveLimit (Inconclusive → pause) or consecutive errors >
+ * consecutiveErrorLimit (Error → the Rollout aborts as on Failed).
+ */
+export function countMeasurement(
+  st: MetricState,
+  m: Pick<MetricModel, "failureLimit" | "inconclusiveLimit" | "consecutiveErrorLimit">,
+  verdict: Verdict,
+  t: number,
+): void {
+  if (verdict === "Error") {
+    st.consecutiveErrors++;
+    if (st.consecutiveErrors > m.consecutiveErrorLimit) st.abortAt = t;
+    return;
+  }
+  st.consecutiveErrors = 0;
+  if (verdict === "Failed") {
+    st.failed++;
+    if (st.failed > m.failureLimit) st.abortAt = t;
+  } else if (verdict === "Inconclusive") {
+    st.inconclusive++;
+    if (st.inconclusive > m.inconclusiveLimit) st.pauseAt = t;
+  }
 }
 
 /** Runs the whole simulation. Deterministic for a seed. */
@@ -288,7 +322,12 @@ export function simulate(model: CanaryModel, options: SimulationOptions): Simula
           }
         }
       };
-      const states: MetricState[] = metrics.map(() => ({ failed: 0, inconclusive: 0, measurements: 0 }));
+      const states: MetricState[] = metrics.map(() => ({
+        failed: 0,
+        inconclusive: 0,
+        consecutiveErrors: 0,
+        measurements: 0,
+      }));
       // measurement events in time order across metrics
       const next = metrics.map((m) => m.initialDelaySec);
       for (;;) {
@@ -314,13 +353,7 @@ export function simulate(model: CanaryModel, options: SimulationOptions): Simula
         const { verdict } = m.verdict([value]);
         if (st.measurements === 0) st.firstFailed = verdict === "Failed";
         st.measurements++;
-        if (verdict === "Failed" || verdict === "Error") {
-          st.failed++;
-          if (st.failed > m.failureLimit) st.abortAt = t;
-        } else if (verdict === "Inconclusive") {
-          st.inconclusive++;
-          if (st.inconclusive > m.inconclusiveLimit) st.pauseAt = t;
-        }
+        countMeasurement(st, m, verdict, t);
         // stop early once every metric has ended the run
         if (states.every((s) => s.abortAt !== undefined || s.pauseAt !== undefined)) break;
       }

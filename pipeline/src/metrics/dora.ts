@@ -3,6 +3,7 @@
 // caller supplies the deployments, the rejections, when each change started (lead-start.ts) and the
 // window. Every figure carries the counts behind it, so a reader can tell "0%" from "nothing to measure".
 import type { DeploymentRecord, Rejection } from "../ledger/types.js";
+import { parseHumanDuration } from "../time/duration.js";
 
 export interface Window {
   /** inclusive */
@@ -279,10 +280,15 @@ export function deliveryMetrics(input: DeliveryInput): DeliveryMetrics {
   };
 }
 
-/** "30d", "12h", "2w" → milliseconds; undefined when the text is not one */
+/**
+ * "30d", "12h", "2w" → milliseconds; undefined when the text is not one (or is zero). The human
+ * duration grammar of time/duration.ts with units h, d, w — not a Go duration.
+ */
 export function parseSince(text: string): number | undefined {
-  const m = /^(\d+)(h|d|w)$/.exec(text.trim());
-  if (!m || Number(m[1]) === 0) return undefined;
-  const unit = { h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS }[m[2] as "h" | "d" | "w"];
-  return Number(m[1]) * unit;
+  try {
+    const ms = parseHumanDuration(text.trim(), ["h", "d", "w"]);
+    return ms > 0 ? ms : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 // How the delivery metrics read for people, and the gauges exported to Cloud Monitoring.
-import { formatDuration } from "../config/duration.js";
+
 import { table } from "../output/format.js";
+import { formatDuration } from "../time/duration.js";
 import type { DeliveryMetrics } from "./dora.js";
 
 const dur = (v: number | undefined) => (v === undefined ? "–" : formatDuration(v));
