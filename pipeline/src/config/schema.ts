@@ -3,7 +3,7 @@
 // an unknown field is an error naming the file and field. Editors get the same rules from
 // environments/promotion.schema.json, generated from this file: run `npm run schema` after a change.
 import { z } from "zod";
-import { isHumanDuration } from "../time/duration.js";
+import { FINE_UNITS, isHumanDuration } from "../time/duration.js";
 
 /** the human duration grammar of time/duration.ts (not Go's: "1d" is fine here) */
 const duration = z.string().refine((s) => isHumanDuration(s), 'a duration such as "30m", "4h" or "1d"');
@@ -95,7 +95,9 @@ export const googleSignalsSchema = z
 export type GoogleSignalsConfig = z.infer<typeof googleSignalsSchema>;
 
 /** a duration with milliseconds allowed: "500ms", "30s", "5m", "1h" (loadTest: fields) */
-const fineDuration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as "500ms", "30s", "5m" or "1h"');
+const fineDuration = z
+  .string()
+  .refine((s) => isHumanDuration(s, FINE_UNITS), 'a duration such as "500ms", "30s", "5m" or "1h"');
 
 /**
  * `ngx-release loadtest <env>` (docs/load-testing.md): where the load goes, its profile and the SLOs.

@@ -3,9 +3,10 @@
 // loadTest.validFor. The newest recorded run at that revision decides: a failed run closes the gate
 // even when an older one passed. Runs recorded without Argo CD (revision = HEAD, not verified) and
 // --find-capacity runs do not count.
-import { formatDuration } from "../config/duration.js";
+
 import { parseFineDuration } from "../loadtest/profile.js";
 import { pullRequestMarkdown, summaryLine } from "../loadtest/report.js";
+import { formatDuration } from "../time/duration.js";
 import { type Gate, NotConfigured, short } from "./types.js";
 
 export const loadTest: Gate = async (ctx) => {

@@ -4,6 +4,7 @@
 import { CONFIG_PATH, type Repo } from "../config/load.js";
 import type { EnvironmentConfig, LoadTestConfig } from "../config/schema.js";
 import { ConfigError, InputError } from "../errors.js";
+import { FINE_UNITS, parseHumanDuration } from "../time/duration.js";
 import type { GeneratedRequest } from "./generator.js";
 
 export interface Stage {
@@ -37,14 +38,9 @@ export interface LoadProfile {
   readonly maxDurationMs: number;
 }
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** "500ms", "30s", "5m", "1h", "1d" → milliseconds */
+/** "500ms", "30s", "5m", "1h", "1d" → milliseconds: the human grammar of time/duration.ts */
 export function parseFineDuration(text: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!m)
-    throw new RangeError(`not a duration: ${JSON.stringify(text)} (expected e.g. "500ms", "30s", "5m")`);
-  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  return parseHumanDuration(text.trim(), FINE_UNITS);
 }
 
 export interface ProfileOverrides {

@@ -12,7 +12,7 @@
 //    prometheus/common model/time.go ParseDuration: whole numbers with units y w d h m s ms, each at
 //    most once and in that order ("1h30m", "1d", not "1.5h"). `parsePrometheusDuration`.
 // 3. Human durations — our own configuration and CLI flags (`soak: 1d`, `rpo: 24h`,
-//    `metrics --since 30d`, `--since 4w`, `backup run --timeout 30m`). NOT a Go duration (Go has no
+//    `loadTest.timeout: 500ms`, `metrics --since 30d`, `--since 4w`, `backup run --timeout 30m`). NOT a Go duration (Go has no
 //    d or w) and not Prometheus': one whole number and one unit; each caller names the units it
 //    takes. `parseHumanDuration`.
 
@@ -171,6 +171,8 @@ const HUMAN_UNITS_MS: Readonly<Record<HumanUnit, number>> = {
 };
 /** the units of promotion.yaml durations (soak, rpo, window, freeze duration, backup timeout) */
 export const CONFIG_UNITS: readonly HumanUnit[] = ["s", "m", "h", "d"];
+/** … and of its loadTest block, where milliseconds make sense (ramp, timeout, p95) */
+export const FINE_UNITS: readonly HumanUnit[] = ["ms", "s", "m", "h", "d"];
 
 /**
  * One whole number and one unit from `units` ("30m", "1d", "4w"), as milliseconds. Not a Go
