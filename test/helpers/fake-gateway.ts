@@ -9,6 +9,8 @@ export interface GatewayBehaviour {
   latencyMs?: (n: number, path: string) => number;
   /** answer 500 to request number n */
   fails?: (n: number, path: string) => boolean;
+  /** answer request number n slowly: headers at once, then one byte every 200 ms for 6 s */
+  trickle?: (n: number) => boolean;
   /** called on every request (e.g. to scale the fake Argo CD's Rollout after some load) */
   onRequest?: (n: number) => void;
 }
@@ -29,6 +31,18 @@ export class FakeGateway {
       const path = req.url ?? "/";
       g.requests.push({ n, path, host: req.headers.host ?? "", method: req.method ?? "" });
       behaviour.onRequest?.(n);
+      if (behaviour.trickle?.(n)) {
+        res.writeHead(200, { "content-type": "text/plain" });
+        let left = 30;
+        const drip = setInterval(() => {
+          left -= 1;
+          if (left <= 0 || res.destroyed) {
+            clearInterval(drip);
+            res.end();
+          } else res.write(".");
+        }, 200);
+        return;
+      }
       const status = behaviour.fails?.(n, path) ? 500 : 200;
       const answer = () => {
         res.writeHead(status, { "content-type": "text/plain" });

@@ -22,6 +22,7 @@ interface Setup {
   rate?: number;
   duration?: string;
   maxConnections?: number;
+  timeout?: string;
   extra?: string;
 }
 
@@ -41,7 +42,7 @@ environments:
       ramp: 0s
       duration: ${s.duration ?? "2s"}
       maxDuration: 1m
-      timeout: 5s
+      timeout: ${s.timeout ?? "5s"}
       maxConnections: ${s.maxConnections ?? 64}
       mix:
         - { path: /, weight: 8 }
@@ -201,6 +202,16 @@ describe("ngx-release loadtest", () => {
     expect(out.breaches.map((b: { slo: string }) => b.slo)).toEqual(["p95"]);
     expect(out.figures.latency.p95Ms).toBeGreaterThanOrEqual(2500);
     expect(r.stderr).toMatch(/SLO breached: p95 latency 2\.5\d s ≥ the SLO 2\.00 s \(over by \d+ ms\)/);
+  });
+
+  it("loadTest.timeout bounds the whole answer: a trickling answer is a timeout error, not a slow success", async () => {
+    const { repo } = await setup({ trickle: (n) => n % 5 === 2 }, { timeout: "1s" });
+    const r = await runCli(["loadtest", "staging", "--json"], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.figures.outcomes.timeout).toBeGreaterThan(0);
+    expect(out.figures.latency.maxMs).toBeLessThan(3000);
+    expect(out.breaches.map((b: { slo: string }) => b.slo)).toContain("errorRate");
   });
 
   it("a slow start is not hidden: requests waiting for a connection count from their intended send time (coordinated omission)", async () => {

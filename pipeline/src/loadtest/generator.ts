@@ -126,9 +126,11 @@ export async function runStage(input: StageInput): Promise<{ sent: number }> {
     const { index, request: r } = input.pick(n);
     let sentMs: number | undefined;
     let done = false;
+    let deadline: NodeJS.Timeout | undefined;
     const finish = (outcome: { status?: number; error?: string }) => {
       if (done) return;
       done = true;
+      clearTimeout(deadline);
       inFlight.delete(req);
       input.onSample({
         route: index,
@@ -164,10 +166,12 @@ export async function runStage(input: StageInput): Promise<{ sent: number }> {
       else mark();
     });
     req.once("error", (e) => finish({ error: errorCode(e) }));
-    req.setTimeout(input.timeoutMs, () => {
+    // the whole answer within timeoutMs of the request's creation (a socket that keeps trickling
+    // bytes does not extend it, as http's idle timeout would)
+    deadline = setTimeout(() => {
       finish({ error: "timeout" });
       req.destroy(new Error("timeout"));
-    });
+    }, input.timeoutMs);
     if (r.body !== undefined) req.write(r.body);
     return req;
   };
