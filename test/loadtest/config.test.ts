@@ -48,3 +48,32 @@ describe("environments/promotion.yaml loadTest", () => {
     expect(repo.environments.find((e) => e.name === "production")?.gates).toContain("load-test");
   });
 });
+
+describe("a load-test gate without a load profile before it", () => {
+  it("is a configuration error naming the field (exit 2 for every command)", async () => {
+    const { gateRepo } = await import("../gates/fixture.js");
+    const { runCli } = await import("../helpers/cli.js");
+    const repo = gateRepo(`argocdUrl: https://argocd.example.com
+environments:
+  - name: dev
+    argocdApplication: ngx-agents-dev
+    namespace: ngx-agents
+  - name: staging
+    argocdApplication: ngx-agents-staging
+    namespace: ngx-agents
+  - name: production
+    argocdApplication: ngx-agents-production
+    namespace: ngx-agents
+    gates: [load-test]
+`);
+    try {
+      const r = await runCli(["gate", "production"], { cwd: repo.root });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        'environments[2].gates lists load-test, but the environment before it, "staging", has no loadTest: block',
+      );
+    } finally {
+      repo.cleanup();
+    }
+  });
+});

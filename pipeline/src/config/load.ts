@@ -77,6 +77,16 @@ export function loadRepo(root: string): Repo {
       );
     }
   }
+  // the load-test gate reads runs of the environment before: without its loadTest: none can exist
+  for (const [i, env] of config.environments.entries()) {
+    const before = config.environments[i - 1];
+    if (env.gates.includes("load-test") && !before?.loadTest) {
+      throw new ConfigError(
+        `${CONFIG_PATH}: environments[${i}].gates lists load-test, but ${before ? `the environment before it, "${before.name}", has no loadTest: block` : `"${env.name}" is the first environment`} (the gate needs load tests run there)`,
+        { file: CONFIG_PATH, field: `environments.${i}.gates`, hint: "docs/load-testing.md" },
+      );
+    }
+  }
   const unlisted = onDisk.filter((d) => !names.includes(d));
   if (unlisted.length > 0) {
     throw new ConfigError(
