@@ -2,13 +2,15 @@
 // scratch folder: TMPDIR points into it for every worker (and, through runCli, every CLI process),
 // so whatever a test puts under os.tmpdir() is removed when the run ends, even after a failure.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export default function setup(): () => void {
   execFileSync(process.execPath, ["scripts/build.mjs"], { stdio: "inherit" });
   const scratch = mkdtempSync(join(tmpdir(), "ngx-test-run-"));
+  // traversable by the unprivileged user the PostgreSQL tests run the server as (test/backup/postgres.ts)
+  chmodSync(scratch, 0o755);
   process.env.TMPDIR = scratch;
   return () => rmSync(scratch, { recursive: true, force: true });
 }
