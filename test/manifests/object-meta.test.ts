@@ -14,7 +14,8 @@ import {
   TOTAL_ANNOTATION_SIZE_LIMIT,
 } from "../../pipeline/src/manifests/object-meta.js";
 import type { K8sObject } from "../../pipeline/src/manifests/render.js";
-import { deployment } from "./helpers.js";
+import { checkSelectors } from "../../pipeline/src/manifests/selectors.js";
+import { deployment, service } from "./helpers.js";
 
 const BAD_COMMON = ["", "A", "ABC", "aBc", "A1", "A-1", "1-A", "-", "a-", "-a", "1-", "-1"];
 const BAD_CHARS = ["_", "a_", "_a", "a_b", "1_", "_1", "1_2", " ", "a ", " a", "a b", "1 ", " 1", "1 2"];
@@ -239,5 +240,64 @@ describe("checkObjectMeta", () => {
     expect(checkObjectMeta("dev", withMeta("Job", "batch/v1", { generateName: "backup-" }))).toEqual([]);
     const ns = checkObjectMeta("dev", withMeta("ConfigMap", "v1", { name: "a", namespace: "NGX" }));
     expect(ns.map((x) => [x.path, x.rule])).toEqual([["metadata.namespace", "meta/namespace"]]);
+  });
+});
+
+// ValidateLabelSelector / ValidateLabelSelectorRequirement of kubernetes/kubernetes
+// staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/validation/validation.go; Service selectors go
+// through ValidateLabels (pkg/apis/core/validation ValidateService).
+describe("checkSelectors", () => {
+  it("passes the clean Deployment and a Service selecting app=web", () => {
+    expect(checkSelectors("dev", deployment())).toEqual([]);
+    expect(checkSelectors("dev", service("web", { app: "web" }))).toEqual([]);
+  });
+
+  it("refuses bad matchLabels values, operators without/with values, unknown operators and bad keys", () => {
+    const d = deployment();
+    d.spec.selector = {
+      matchLabels: { app: "web shop" },
+      matchExpressions: [
+        { key: "tier", operator: "In", values: [] },
+        { key: "tier", operator: "Exists", values: ["a"] },
+        { key: "tier", operator: "Equals", values: ["a"] },
+        { key: "bad key", operator: "NotIn", values: ["ok", "not ok"] },
+      ],
+    };
+    expect(checkSelectors("dev", d).map((f) => [f.path, f.rule, f.message])).toEqual([
+      ["spec.selector.matchLabels.app", "meta/selector", expect.stringContaining('selector app="web shop"')],
+      ["spec.selector.matchExpressions[0].values", "meta/selector", "operator In needs values"],
+      ["spec.selector.matchExpressions[1].values", "meta/selector", "operator Exists takes no values"],
+      ["spec.selector.matchExpressions[2].operator", "meta/selector", '"Equals" is not a selector operator'],
+      [
+        "spec.selector.matchExpressions[3].key",
+        "meta/selector",
+        expect.stringContaining('selector key "bad key"'),
+      ],
+      ["spec.selector.matchExpressions[3].values[1]", "meta/selector", expect.stringContaining('"not ok"')],
+    ]);
+  });
+
+  it("checks Service selectors and NetworkPolicy peers", () => {
+    expect(checkSelectors("dev", service("web", { app: "web/v2" })).map((f) => f.path)).toEqual([
+      "spec.selector.app",
+    ]);
+    const np = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "np" },
+      spec: {
+        podSelector: {},
+        ingress: [
+          {
+            from: [
+              { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress nginx" } } },
+            ],
+          },
+        ],
+      },
+    } as unknown as K8sObject;
+    expect(checkSelectors("dev", np).map((f) => f.path)).toEqual([
+      "spec.ingress[0].from[0].namespaceSelector.matchLabels.kubernetes.io/metadata.name",
+    ]);
   });
 });

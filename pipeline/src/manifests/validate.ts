@@ -19,6 +19,7 @@ import { checkPolicy } from "./policy.js";
 import { checkPromqlIn } from "./promql.js";
 import { type K8sObject, parseObjects, type Rendered, renderEnvironment } from "./render.js";
 import { checkSchema, preloadSchemas } from "./schema.js";
+import { checkSelectors } from "./selectors.js";
 
 export interface ValidateOptions {
   /** "apiVersion/Kind" or "Kind" accepted without a schema */
@@ -63,6 +64,7 @@ export function checkObjects(
     if (registries) findings.push(...checkImageRegistries(env.name, o, registries));
     findings.push(...checkCelRules(env.name, o));
     findings.push(...checkObjectMeta(env.name, o));
+    findings.push(...checkSelectors(env.name, o));
   }
   findings.push(...checkCrossReferences(env.name, objects));
   if (registries) findings.push(...checkAdmissionAllowlist(env.name, objects, registries));
