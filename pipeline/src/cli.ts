@@ -28,8 +28,8 @@ Exit codes (every command): 0 ok · 1 a check, gate or analysis said no · 2 bad
 configuration (nothing written) · 3 a remote service failed after retries (nothing half-written).
 
 Environment: GITHUB_TOKEN (else GH_TOKEN, else \`gh auth token\`), GITHUB_REPOSITORY, GITHUB_API_URL
-(without a token, branches and commits are made in the local checkout); ARGOCD_SERVER, ARGOCD_AUTH_TOKEN; PROMETHEUS_URL;
-GOOGLE_CLOUD_PROJECT with Application Default Credentials; NO_COLOR.
+(without a token, branches and commits are made in the local checkout); ARGOCD_SERVER, ARGOCD_AUTH_TOKEN; PROMETHEUS_URL
+with PROMETHEUS_BEARER_TOKEN or PROMETHEUS_AUTH=google; GOOGLE_CLOUD_PROJECT with Application Default Credentials; NO_COLOR.
 
 Start with: ngx-release plan        Details of a command: ngx-release <command> --help`,
     )

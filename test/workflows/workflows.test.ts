@@ -529,7 +529,7 @@ describe("ngx-release invocations match the CLI definition", () => {
     expect(check('npx ngx-release --json render "$ENV" | jq .')).toEqual([]);
     expect(check("npx ngx-release render dev --renamed-flag")).toEqual([
       expect.stringMatching(
-        /^unknown option --renamed-flag for "ngx-release render" \(known: .*--repo, --json\)$/,
+        /^unknown option --renamed-flag for "ngx-release render" \(known: .*--repo, (--output, )?--json\)$/,
       ),
     ]);
     expect(check("npx ngx-release rendr dev")[0]).toMatch(
@@ -615,6 +615,8 @@ describe("docs/github-setup.md matches the workflows", () => {
         "GCP_SERVICE_ACCOUNT",
         "GCP_WORKLOAD_IDENTITY_PROVIDER",
         "GOOGLE_CLOUD_PROJECT",
+        "PROMETHEUS_AUTH",
+        "PROMETHEUS_BEARER_TOKEN",
         "PROMETHEUS_URL",
         "RELEASE_APP_ID",
         "RELEASE_APP_PRIVATE_KEY",

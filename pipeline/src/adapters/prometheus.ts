@@ -2,7 +2,17 @@
 // connection errors, timeouts and 5xx with backoff, then gives up with a RemoteError (exit 3).
 // A query Prometheus rejects (4xx, e.g. bad_data) is not retried: it is a PrometheusQueryError,
 // which analysis reports as an Error measurement.
+//
+// Authentication (prometheusFromEnv reads it, once): none; a bearer token (PROMETHEUS_BEARER_TOKEN,
+// sent as "Authorization: Bearer …", never logged); or Google Application Default Credentials
+// (PROMETHEUS_AUTH=google, implied by a monitoring.googleapis.com URL) for Google Cloud Managed
+// Service for Prometheus, whose query API is the Prometheus HTTP API under
+// https://monitoring.googleapis.com/v1/projects/<project>/location/global/prometheus and takes an
+// OAuth access token. ADC come from a key or federation file (GOOGLE_APPLICATION_CREDENTIALS, as
+// google-github-actions/auth writes it, or gcloud's application-default file) or, only when
+// METADATA_SERVER_DETECTION / GCE_METADATA_HOST says so, the metadata server: never probed.
 import { ConfigError, RemoteError } from "../errors.js";
+import { credentialSource } from "./cloud-monitoring.js";
 import { type Attempt, withRetries } from "./retry.js";
 
 export type QueryValue =
@@ -25,6 +35,104 @@ export interface PrometheusOptions {
   readonly attempts?: number;
   /** first backoff; doubles each retry (default 300 ms) */
   readonly backoffMs?: number;
+  /** the Authorization header value for each request (a bearer token, a fresh Google access token) */
+  readonly authorization?: () => Promise<string>;
+  /** says which credential a 401/403 refused, for the hint (never the credential itself) */
+  readonly authHint?: string;
+}
+
+/** How ngx-release authenticates to Prometheus. */
+export type PrometheusAuth = "none" | "bearer" | "google";
+
+const GOOGLE_SCOPE = "https://www.googleapis.com/auth/monitoring.read";
+
+/**
+ * The Prometheus client the environment configures (PROMETHEUS_URL or `url`, PROMETHEUS_BEARER_TOKEN,
+ * PROMETHEUS_AUTH), or undefined without a URL. Every setting is checked here, before any request.
+ */
+export function prometheusFromEnv(
+  env: NodeJS.ProcessEnv,
+  url: string | undefined = env.PROMETHEUS_URL,
+  options: Omit<PrometheusOptions, "authorization" | "authHint"> = {},
+): Prometheus | undefined {
+  const base = url?.trim();
+  if (!base) return undefined;
+  const token = env.PROMETHEUS_BEARER_TOKEN?.trim();
+  const mode = env.PROMETHEUS_AUTH?.trim() ?? "";
+  if (!["", "none", "bearer", "google"].includes(mode))
+    throw new ConfigError(`PROMETHEUS_AUTH=${JSON.stringify(mode)} is not one of none, bearer, google`, {
+      hint: "bearer: set PROMETHEUS_BEARER_TOKEN; google: Application Default Credentials (Google Managed Prometheus)",
+    });
+  let host = "";
+  try {
+    host = new URL(base).hostname;
+  } catch {
+    // createPrometheus names the bad URL
+  }
+  const auth: PrometheusAuth =
+    mode === "google" || (mode === "" && host === "monitoring.googleapis.com" && !token)
+      ? "google"
+      : mode === "bearer" || (mode === "" && token)
+        ? "bearer"
+        : "none";
+  if (auth === "google" && token)
+    throw new ConfigError("PROMETHEUS_BEARER_TOKEN and PROMETHEUS_AUTH=google are both set: choose one", {
+      hint: "unset PROMETHEUS_BEARER_TOKEN to use Application Default Credentials",
+    });
+  if (auth === "bearer" && !token)
+    throw new ConfigError("PROMETHEUS_AUTH=bearer needs PROMETHEUS_BEARER_TOKEN", {
+      hint: "export PROMETHEUS_BEARER_TOKEN=<token> (a secret; it is sent only to PROMETHEUS_URL)",
+    });
+  if (auth === "none" && mode === "none" && token)
+    throw new ConfigError("PROMETHEUS_AUTH=none but PROMETHEUS_BEARER_TOKEN is set: choose one");
+  if (auth === "bearer")
+    return createPrometheus(base, {
+      ...options,
+      authorization: async () => `Bearer ${token}`,
+      authHint: "PROMETHEUS_BEARER_TOKEN was refused: check the token and its access to this Prometheus",
+    });
+  if (auth === "google") {
+    const source = credentialSource(env);
+    if (source === "none")
+      throw new ConfigError(
+        "Prometheus needs Google Application Default Credentials (PROMETHEUS_AUTH=google or a monitoring.googleapis.com URL), but none are configured",
+        {
+          hint: "set GOOGLE_APPLICATION_CREDENTIALS (google-github-actions/auth does), run gcloud auth application-default login, or on GCE/GKE set METADATA_SERVER_DETECTION=assume-present",
+        },
+      );
+    return createPrometheus(base, {
+      ...options,
+      authorization: googleAccessToken(env),
+      authHint:
+        "the Google credentials were refused: they need roles/monitoring.viewer on the project Managed Prometheus reads",
+    });
+  }
+  return createPrometheus(base, options);
+}
+
+/** A fresh "Bearer <access token>" from ADC for every request (google-auth-library caches and refreshes it). */
+function googleAccessToken(env: NodeJS.ProcessEnv): () => Promise<string> {
+  let client: Promise<{ getAccessToken(): Promise<{ token?: string | null }> }> | undefined;
+  return async () => {
+    try {
+      client ??= import("google-auth-library").then(({ GoogleAuth }) => {
+        const keyFilename = env.GOOGLE_APPLICATION_CREDENTIALS?.trim();
+        return new GoogleAuth({
+          scopes: [GOOGLE_SCOPE],
+          ...(keyFilename ? { keyFilename } : {}),
+        }).getClient();
+      });
+      const { token } = await (await client).getAccessToken();
+      if (!token) throw new Error("no access token returned");
+      return `Bearer ${token}`;
+    } catch (e) {
+      client = undefined;
+      throw new RemoteError("Google credentials", `no access token for Prometheus: ${(e as Error).message}`, {
+        cause: e,
+        hint: "check GOOGLE_APPLICATION_CREDENTIALS (or gcloud auth application-default login)",
+      });
+    }
+  };
 }
 
 /** Prometheus answered, but refused the query (bad PromQL, unsupported result type …). */
@@ -98,10 +206,22 @@ export function createPrometheus(baseUrl: string, options: PrometheusOptions = {
 
   async function once(promql: string, time: Date): Promise<Attempt<QueryValue, Error>> {
     let res: Response;
+    let authorization: string | undefined;
+    try {
+      authorization = await options.authorization?.();
+    } catch (e) {
+      return { ok: false, retry: false, failure: e as Error };
+    }
     try {
       res = await fetch(`${url}/api/v1/query`, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          accept: "application/json",
+          ...(authorization ? { authorization } : {}),
+        },
+        // a redirect must not carry the credential elsewhere
+        redirect: authorization ? "error" : "follow",
         body: new URLSearchParams({ query: promql, time: (time.getTime() / 1000).toFixed(3) }),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -140,6 +260,9 @@ export function createPrometheus(baseUrl: string, options: PrometheusOptions = {
           retry: false,
           failure: new RemoteError(SERVICE, `HTTP ${res.status}: not allowed to query ${url}`, {
             status: res.status,
+            hint:
+              options.authHint ??
+              "this Prometheus needs credentials: set PROMETHEUS_BEARER_TOKEN, or PROMETHEUS_AUTH=google for Google Managed Prometheus",
           }),
         };
       return {

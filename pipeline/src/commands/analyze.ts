@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { createPrometheus } from "../adapters/prometheus.js";
+import { prometheusFromEnv } from "../adapters/prometheus.js";
 import {
   type Explanation,
   explainComparisons,
@@ -68,7 +68,12 @@ export function register(program: Command): void {
       `
 Verdicts per metric: Successful, Failed, Inconclusive (too little data: never a pass), Error.
 Exit codes: 0 every metric Successful · 1 any Failed, Inconclusive or Error · 2 bad input or a
-template/Rollout that does not check · 3 Prometheus unreachable after retries.
+template/Rollout that does not check · 3 Prometheus unreachable after retries (or refused the credentials).
+
+Authentication: PROMETHEUS_BEARER_TOKEN is sent as "Authorization: Bearer …" (never printed);
+PROMETHEUS_AUTH=google (implied by a monitoring.googleapis.com URL) uses Application Default
+Credentials for Google Managed Prometheus, e.g.
+PROMETHEUS_URL=https://monitoring.googleapis.com/v1/projects/<project>/location/global/prometheus
 
 Example:
   PROMETHEUS_URL=http://localhost:9090 ngx-release analyze production --rollout orchestrator \\
@@ -87,12 +92,12 @@ Example:
             `${flag} "${v}" is not a pod-template hash (lower-case letters and digits, e.g. 7d9f8c6b5)`,
           );
       const overrides = parseArgs(opts.arg ?? []);
-      const url = opts.prometheusUrl ?? ctx.env.PROMETHEUS_URL;
-      if (!url)
+      // the URL and its credentials (PROMETHEUS_BEARER_TOKEN, PROMETHEUS_AUTH=google) are checked first
+      const prometheus = prometheusFromEnv(ctx.env, opts.prometheusUrl ?? ctx.env.PROMETHEUS_URL);
+      if (!prometheus)
         throw new InputError("Prometheus is not configured: set PROMETHEUS_URL or pass --prometheus-url", {
           hint: "e.g. kubectl -n ngx-agents port-forward svc/prometheus 9090 & PROMETHEUS_URL=http://127.0.0.1:9090",
         });
-      const prometheus = createPrometheus(url);
 
       const rendered = await renderEnvironment(repo, env.name);
       let selected = rollouts(rendered.objects);

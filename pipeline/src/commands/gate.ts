@@ -50,7 +50,8 @@ Gates (configured per environment in environments/promotion.yaml, about the prev
 A gate that cannot be evaluated (Argo CD or Prometheus unreachable or not configured) is closed.
 Exit codes: 0 all open · 1 any closed · 2 bad input.
 
-Environment: ARGOCD_SERVER, ARGOCD_AUTH_TOKEN, PROMETHEUS_URL, GITHUB_TOKEN (ledger on GitHub),
+Environment: ARGOCD_SERVER, ARGOCD_AUTH_TOKEN, PROMETHEUS_URL (PROMETHEUS_BEARER_TOKEN, or
+PROMETHEUS_AUTH=google for Google Managed Prometheus), GITHUB_TOKEN (ledger on GitHub),
 GOOGLE_CLOUD_PROJECT + Application Default Credentials (NGX_MONITORING_ENDPOINT for an emulator).
 
 Examples:

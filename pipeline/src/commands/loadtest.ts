@@ -79,10 +79,7 @@ Examples:
       const { gitReader, headCommit } = await import("../ledger/git.js");
       const { openLedger } = await import("../ledger/open.js");
       const argocd = argoCdFromEnv(ctx.env, repo.config);
-      const prometheusUrl = ctx.env.PROMETHEUS_URL?.trim();
-      const prometheus = prometheusUrl
-        ? (await import("../adapters/prometheus.js")).createPrometheus(prometheusUrl)
-        : undefined;
+      const prometheus = (await import("../adapters/prometheus.js")).prometheusFromEnv(ctx.env);
       const ledger = await openLedger(repo, ctx.env, ctx.now);
       const head = await headCommit(repo.root);
       const watchMs = Number(ctx.env.NGX_LOADTEST_WATCH_MS);

@@ -40,7 +40,9 @@ export async function gateReportFor(
     git: gitReader(repo.root),
     ledger: options.ledger ?? (await openLedger(repo, env, clockFromEnv(env))),
     ...(argocd ? { argocd } : {}),
-    analysis: analysisRunner(repo, env.PROMETHEUS_URL),
+    analysis: analysisRunner(repo, async () =>
+      (await import("../adapters/prometheus.js")).prometheusFromEnv(env),
+    ),
     backup: backupChecker(argocd, now),
     cloudMonitoring: cloudMonitoringOpener(env),
     ...(env.GOOGLE_CLOUD_PROJECT?.trim()

@@ -1,19 +1,23 @@
 // The analysis and backup checks the gates call, built on the analysis/ and backup/ modules (loaded
 // lazily: `gate` without those gates configured never loads them).
 import type { ArgoCd } from "../adapters/argocd-types.js";
+import type { Prometheus } from "../adapters/prometheus.js";
 import type { Repo } from "../config/load.js";
 import { type AnalysisRunner, type BackupChecker, type MonitoringOpener, NotConfigured } from "./types.js";
 
-export function analysisRunner(repo: Repo, prometheusUrl: string | undefined): AnalysisRunner {
+/** `prometheus` builds the client from the environment (PROMETHEUS_URL and its credentials) when first needed */
+export function analysisRunner(
+  repo: Repo,
+  prometheusFrom: () => Promise<Prometheus | undefined>,
+): AnalysisRunner {
   return async (env, hashes) => {
-    if (!prometheusUrl) throw new NotConfigured("Prometheus not configured (set PROMETHEUS_URL)");
-    const { createPrometheus } = await import("../adapters/prometheus.js");
+    const prometheus = await prometheusFrom();
+    if (!prometheus) throw new NotConfigured("Prometheus not configured (set PROMETHEUS_URL)");
     const { overallVerdict, planAnalysis, runAnalysis } = await import("../analysis/run.js");
     const { loadTemplates, rollouts } = await import("../analysis/templates.js");
     const { renderEnvironment } = await import("../manifests/render.js");
     const rendered = await renderEnvironment(repo, env.name);
     const templates = await loadTemplates(repo, rendered.objects);
-    const prometheus = createPrometheus(prometheusUrl);
     const outcomes = [];
     const missing: string[] = [];
     for (const r of rollouts(rendered.objects)) {
