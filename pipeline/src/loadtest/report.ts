@@ -84,7 +84,7 @@ export function renderReport(r: LoadTestResult): string {
       `${r.capacity.highestRateHeld !== undefined ? `${r.capacity.highestRateHeld} req/s held` : "no step held"}${r.capacity.brokeAt !== undefined ? `; SLO broke at ${r.capacity.brokeAt} req/s: ${r.capacity.reason}` : "; no SLO broke up to maxRate"}`,
     ]);
   }
-  for (const line of scaleText(r)) rows.push(["autoscaler", line]);
+  for (const line of scaleText(r)) rows.push(["autoscaler", line.replace(/^autoscaler: /, "")]);
   const routes = table(
     ["ROUTE", "REQUESTS", "ERRORS", "P95"],
     r.routes.map((x) => [x.label, String(x.requests), String(x.errors), ms(x.p95Ms)]),
