@@ -2,7 +2,9 @@
 import { Command, CommanderError, Option } from "commander";
 import { registerCommands } from "./commands/index.js";
 import { ExitCode, isNgxError } from "./errors.js";
+import { reportErrorToActions } from "./output/actions.js";
 import { color } from "./output/format.js";
+import { guardLog } from "./output/inert.js";
 import {
   formatData,
   OUTPUT_FORMATS,
@@ -56,8 +58,10 @@ function report(e: unknown, format: OutputFormat): number {
       const error = { type: e.name, message: e.message, hint: e.hint, exitCode: e.exitCode };
       process.stdout.write(formatData({ error }, format));
     }
-    process.stderr.write(`${color.red("error:")} ${e.message}\n`);
-    if (e.hint) process.stderr.write(`${color.dim("hint:")} ${e.hint}\n`);
+    // messages quote inputs: a line of theirs must not become a workflow command in the Actions log
+    process.stderr.write(`${color.red("error:")} ${guardLog(e.message)}\n`);
+    if (e.hint) process.stderr.write(`${color.dim("hint:")} ${guardLog(e.hint)}\n`);
+    reportErrorToActions(process.env, e);
     return e.exitCode;
   }
   const message = e instanceof Error ? (e.stack ?? e.message) : String(e);

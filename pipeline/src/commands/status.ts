@@ -8,9 +8,11 @@ import { gateReportFor, nowFrom } from "../gates/run.js";
 import { backupChecker } from "../gates/runners.js";
 import { gitReader, headCommit } from "../ledger/git.js";
 import { openLedger } from "../ledger/open.js";
+import { actionsOutput } from "../output/actions.js";
 import { pictureMermaid } from "../output/picture.js";
 import { collectStatus, renderStatus } from "../status/index.js";
 import { statusPicture } from "../status/picture.js";
+import { statusSummary } from "../status/summary.js";
 import { contextFrom } from "./context.js";
 
 export function register(program: Command): void {
@@ -66,6 +68,7 @@ Examples:
       if (mermaid) ctx.print(pictureMermaid(statusPicture(report)));
       else if (ctx.json) ctx.printJson(report);
       else ctx.print(renderStatus(report, now));
+      actionsOutput(ctx.env).summary(statusSummary(report));
       if (report.argocdUnreachable) {
         ctx.stderr.write(`error: Argo CD at ${ctx.env.ARGOCD_SERVER} could not be read (see above)\n`);
         process.exitCode = ExitCode.remote;

@@ -5,6 +5,7 @@ import { findingsTable } from "../manifests/findings.js";
 import { validateEnvironments } from "../manifests/validate.js";
 import { color, progress } from "../output/format.js";
 import { contextFrom } from "./context.js";
+import { reportToActions } from "./validate-actions.js";
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -66,6 +67,7 @@ Examples:
           ctx.print(`\n${color.red(`${report.findings.length} findings`)} — ${summary}`);
         }
       }
+      reportToActions(ctx.env, ctx.root, report);
       if (!report.ok) process.exitCode = ExitCode.checkFailed;
     });
 }

@@ -13,6 +13,7 @@ import { type RolloutProgress, rolloutProgress } from "../gates/rollout-state.js
 import type { GitReader } from "../ledger/git.js";
 import type { DeploymentState, Ledger, Rejection } from "../ledger/types.js";
 import { versionOf } from "../ledger/version.js";
+import { guardLog, logText } from "../output/inert.js";
 import { type DeepLink, environmentLinks, rolloutLinks } from "../output/links.js";
 import { imageRef } from "../promotion/images.js";
 import { readableVersion } from "./picture.js";
@@ -283,9 +284,12 @@ export function renderStatus(report: StatusReport, now: Date): string {
   if (report.rejected.length > 0) {
     out.push("rejected versions:");
     for (const r of report.rejected)
-      out.push(`  ${r.version}${r.environment ? ` (${r.environment})` : ""} ${r.at}: ${r.reason}`);
+      out.push(
+        `  ${logText(r.version)}${r.environment ? ` (${logText(r.environment)})` : ""} ${r.at}: ${logText(r.reason)}`,
+      );
   } else out.push("rejected versions: none");
-  return out.join("\n");
+  // Argo CD messages, ledger records and reasons are foreign: no line of theirs is a workflow command
+  return guardLog(out.join("\n"));
 }
 
 function shortImage(ref: string): string {
