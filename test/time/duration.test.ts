@@ -116,6 +116,9 @@ describe("pauseDurationSeconds: Argo Rollouts RolloutPause.DurationSeconds", () 
   it("refuses what Argo reads as -1 (not a duration)", () => {
     expect(() => pauseDurationSeconds("1d")).toThrow(/"1d" is not a Go duration: unknown unit "d"/);
     expect(() => pauseDurationSeconds("soon")).toThrow(DurationSyntaxError);
+    // digits beyond int32 fail strconv.ParseInt(s, 10, 32) and then Go's parser (no unit)
+    expect(pauseDurationSeconds("2147483647")).toBe(2147483647);
+    expect(() => pauseDurationSeconds("2147483648")).toThrow(/a number has no unit/);
   });
 });
 

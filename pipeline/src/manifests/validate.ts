@@ -7,7 +7,7 @@ import { findKustomize, type Kustomize } from "../adapters/kustomize.js";
 import type { Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { isNgxError } from "../errors.js";
-import { checkAnalysisConditions } from "./analysis-conditions.js";
+import { checkAnalysisConditions, checkPauseDurations } from "./analysis-conditions.js";
 import { checkCelRules } from "./cel.js";
 import { checkControllers } from "./controllers/index.js";
 import { clusterView, renderBootstrap, sourceFiles } from "./controllers/sources.js";
@@ -61,6 +61,7 @@ export function checkObjects(
     findings.push(...checkPolicy(env.name, o, { requireDigests: env.requireDigests }));
     findings.push(...checkPromqlIn(env.name, o));
     findings.push(...checkAnalysisConditions(env.name, o));
+    findings.push(...checkPauseDurations(env.name, o));
     if (registries) findings.push(...checkImageRegistries(env.name, o, registries));
     findings.push(...checkCelRules(env.name, o));
     findings.push(...checkObjectMeta(env.name, o));

@@ -121,7 +121,9 @@ export function pauseDurationSeconds(value: string | number): number {
     if (!Number.isInteger(value)) throw new DurationSyntaxError(`${value} is not a whole number of seconds`);
     return value;
   }
-  if (/^[+-]?[0-9]+$/.test(value)) return Number(value);
+  // strconv.ParseInt(s, 10, 32): a base-10 int32; anything else (also digits beyond int32) goes to Go
+  if (/^[+-]?[0-9]+$/.test(value) && Math.abs(Number(value)) <= 2 ** 31 - (value.startsWith("-") ? 0 : 1))
+    return Number(value);
   const ns = parseGoDurationNs(value);
   return Number(ns / 1_000_000_000n);
 }
