@@ -43,13 +43,10 @@ Start with: ngx-release plan        Details of a command: ngx-release <command> 
 
 function report(e: unknown, format: OutputFormat): number {
   if (e instanceof CommanderError) {
-    if (
-      e.code === "commander.helpDisplayed" ||
-      e.code === "commander.version" ||
-      e.code === "commander.help"
-    ) {
-      return ExitCode.ok;
-    }
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return ExitCode.ok;
+    // `help` asked for is exit 0; usage shown because a subcommand is missing (`ngx-release`,
+    // `ngx-release backup`) comes with commander's exit code 1 and is a usage error: 2
+    if (e.code === "commander.help") return e.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
     // commander already printed the message
     return ExitCode.badInput;
   }

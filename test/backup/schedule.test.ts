@@ -1,9 +1,10 @@
 // Cron validation and next-run text, the schedule patch updater (comments kept, only schedule and
 // timeZone change), and `backup schedule` end to end on a real git repository.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { validateSchedule, validateTimeZone } from "../../pipeline/src/backup/schedule.js";
+import { planScheduleChange, schedulePullRequestText } from "../../pipeline/src/backup/schedule-change.js";
 import { readSchedulePatch, updateSchedulePatch } from "../../pipeline/src/backup/schedule-patch.js";
 import { ConfigError, InputError } from "../../pipeline/src/errors.js";
 import { runCli } from "../helpers/cli.js";
@@ -22,7 +23,7 @@ describe("validateSchedule", () => {
       "2026-11-28T01:00:00.000Z",
       "2026-11-29T01:00:00.000Z",
     ]);
-    expect(s.nextRuns[0]?.words).toBe("Fri 27 Nov 2026 02:00 Europe/Madrid (in 15h)");
+    expect(s.nextRuns[0]?.words).toBe("Fri 27 Nov 2026 02:00 Europe/Madrid");
   });
 
   it("describes a weekly schedule, and macros as Kubernetes reads them", () => {
@@ -49,15 +50,15 @@ describe("validateSchedule", () => {
   });
 
   const bad: [string, RegExp][] = [
-    ["61 2 * * *", /invalid cron expression "61 2 \* \* \*": .*0-59/],
-    ["0 25 * * *", /invalid cron expression "0 25 \* \* \*"/],
-    ["0 2 * *", /has 4 fields; a CronJob schedule has five/],
-    ["0 0 2 * * *", /has 6 fields/],
-    ["every day", /has 2 fields/],
-    ["@fortnightly", /unknown cron macro "@fortnightly" \(valid: @yearly/],
-    ["CRON_TZ=Europe/Madrid 0 2 * * *", /pass --timezone instead/],
-    ["0 2 30 2 *", /invalid cron expression "0 2 30 2 \*"/],
-    ["", /empty cron expression/],
+    ["61 2 * * *", /invalid cron expression "61 2 \* \* \*": minute "61": 61 is above the maximum 59/],
+    ["0 25 * * *", /invalid cron expression "0 25 \* \* \*": hour "25"/],
+    ["0 2 * *", /4 fields where five are expected/],
+    ["0 0 2 * * *", /6 fields where five are expected/],
+    ["every day", /2 fields where five are expected/],
+    ["@fortnightly", /unknown descriptor "@fortnightly" \(valid: @yearly/],
+    ["CRON_TZ=Europe/Madrid 0 2 * * *", /time zone inside the schedule/],
+    ["0 2 30 2 *", /cron expression "0 2 30 2 \*" never runs/],
+    ["", /empty schedule/],
   ];
   for (const [expr, message] of bad) {
     it(`rejects ${JSON.stringify(expr)}`, () => {
@@ -195,7 +196,7 @@ describe("backup schedule (CLI)", () => {
   });
 
   const bad: [string, string[], RegExp][] = [
-    ["invalid cron", ["production", "--cron", "0 2 * *"], /has 4 fields/],
+    ["invalid cron", ["production", "--cron", "0 2 * *"], /4 fields where five are expected/],
     ["out-of-range cron", ["production", "--cron", "0 24 * * *"], /invalid cron expression "0 24 \* \* \*"/],
     [
       "unknown time zone",
@@ -283,5 +284,79 @@ describe("backup schedule on GitHub (protocol fake)", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/invalid cron expression "0 2 \* \* 8"/);
     expect(gh.server.requests).toEqual([]);
+  });
+});
+
+// What the Kubernetes CronJob controller accepts: robfig/cron v3 ParseStandard (the grammar and its
+// upstream sources are cited in pipeline/src/config/cron.ts).
+describe("the CronJob controller's cron grammar", () => {
+  const accepted: [string, string][] = [
+    ["0 2 * * 0", "2026-11-29T02:00:00.000Z"],
+    ["0 2 * * sun", "2026-11-29T02:00:00.000Z"],
+    ["0 2 ? * MON-FRI", "2026-11-27T02:00:00.000Z"],
+    ["0 2 * jan-dec fri", "2026-11-27T02:00:00.000Z"],
+    ["30/15 * * * *", "2026-11-26T10:30:00.000Z"],
+    ["*/20 11 * * *", "2026-11-26T11:00:00.000Z"],
+    ["@weekly", "2026-11-29T00:00:00.000Z"],
+    ["@hourly", "2026-11-26T11:00:00.000Z"],
+    // day-of-month and day-of-week both restricted: either matches (27 Nov 2026 is a Friday)
+    ["0 2 27 * 1", "2026-11-27T02:00:00.000Z"],
+  ];
+  for (const [expr, first] of accepted) {
+    it(`accepts ${JSON.stringify(expr)} (first run ${first})`, () => {
+      expect(validateSchedule(expr, "Etc/UTC", { now: NOW, count: 1 }).nextRuns[0]?.at).toBe(first);
+    });
+  }
+
+  const refused: [string, RegExp][] = [
+    ["0 2 * * 7", /day-of-week "7": 7 is above the maximum 6/],
+    ["0 2 L * *", /day-of-month "L": "L" is not a number/],
+    ["0 2 * * 5#3", /day-of-week "5#3": "5#3" is not a number/],
+    ["0 2 15W * *", /"15W" is not a number/],
+    ["0 2 * * 1-7", /7 is above the maximum 6/],
+    ["0 2 0 * *", /day-of-month "0": 0 is below the minimum 1/],
+    ["0 2 * * 5-1", /5 is after 1/],
+    ["*/0 * * * *", /the step must be a positive number/],
+    ["0 2 * * * *", /6 fields/],
+    ["@Daily", /unknown descriptor "@Daily"/],
+    ["@every 1h", /@every counts from the CronJob's creation/],
+    ["TZ=UTC 0 2 * * *", /time zone inside the schedule/],
+  ];
+  for (const [expr, message] of refused) {
+    it(`refuses ${JSON.stringify(expr)}`, () => {
+      expect(() => validateSchedule(expr, "Etc/UTC", { now: NOW })).toThrow(InputError);
+      expect(() => validateSchedule(expr, "Etc/UTC", { now: NOW })).toThrow(message);
+    });
+  }
+
+  it('`backup schedule --cron "0 2 * * 7"`: exit 2 naming the field, nothing written', async () => {
+    const root = backupRepo();
+    try {
+      const before = git(root, "for-each-ref", "--format=%(refname) %(objectname)");
+      const r = await runCli(["--repo", root, "backup", "schedule", "production", "--cron", "0 2 * * 7"], {
+        env: { NGX_NOW: NOW.toISOString() },
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /invalid cron expression "0 2 \* \* 7": day-of-week "7": 7 is above the maximum 6/,
+      );
+      expect(git(root, "for-each-ref", "--format=%(refname) %(objectname)")).toBe(before);
+      expect(git(root, "status", "--porcelain")).toBe("");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the schedule pull request text", () => {
+  it("is a pure function of the change: the same request a day later gives the same title and body", () => {
+    const request = { cron: "30 1 * * *", timeZone: "Europe/Madrid" };
+    const at = (now: Date) =>
+      schedulePullRequestText(planScheduleChange("production", PRODUCTION_PATCH, request, now));
+    const first = at(NOW);
+    const later = at(new Date(NOW.getTime() + 25 * 3_600_000 + 60_000));
+    expect(later).toEqual(first);
+    expect(first.body).not.toMatch(/\bin \d+h/);
+    expect(first.body).toContain("**In words:** At 01:30, every day (Europe/Madrid)");
   });
 });

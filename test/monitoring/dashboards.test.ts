@@ -128,14 +128,13 @@ describe("metric catalogue", () => {
 });
 
 describe("Grafana dashboards", () => {
-  it("are the five dashboards of the production configuration, the canary comparison and delivery, unique uids", () => {
+  it("are the five dashboards of the production configuration and the canary comparison, unique uids", () => {
     const titles = files.map((f) => load(f).title).sort();
     expect(titles).toEqual(
       [
         "A2A Communication",
         "Agent Performance",
         "NGX Agents — canary vs stable",
-        "NGX Agents — delivery (DORA)",
         "NGX Agents Overview",
         "System Resources",
         "Vertex AI Client",

@@ -341,23 +341,6 @@ for (const [pod, up] of [
   counter("redis_evicted_keys_total", r, 0.2);
 }
 
-// delivery (DORA) figures as ngx-release metrics --export writes them, read through Google Managed
-// Prometheus' names for Cloud Monitoring metrics (custom.googleapis.com/ngx/delivery/x)
-for (const [environment, perDay, cfr] of [
-  ["staging", 3.5, 0.1],
-  ["production", 1.2, 0.2],
-] as const) {
-  const l = { environment, project_id: "ngx-agents-prod", monitored_resource: "global" };
-  const d = (x: string, v: number) => gauge(`custom_googleapis_com:ngx_delivery_${x}`, l, v);
-  d("deployments_per_day", perDay);
-  d("deployments", perDay * 30);
-  d("failed_deployments", perDay * 30 * cfr);
-  d("change_failure_rate", cfr);
-  d("lead_time_median_seconds", 5400);
-  d("lead_time_p90_seconds", 20_000);
-  d("time_to_restore_median_seconds", 1800);
-}
-
 function openMetrics(): string {
   const lines: string[] = [];
   const byName = new Map<string, Series[]>();
@@ -511,22 +494,6 @@ describe("dashboard queries on a real Prometheus", () => {
         .map((r) => [r.metric.rollouts_pod_template_hash, Math.round(Number(r.value[1]) * 1000) / 1000]),
     );
     expect(orchestrator).toEqual({ "5d8f7c9b4": 0.88, "7f6e5d4c3": 0.12 });
-  });
-
-  it("delivery dashboard: each DORA panel shows the exported figure per environment", async () => {
-    const panel = (title: string) =>
-      cases.find((c) => c.where.startsWith(`delivery-metrics.json "${title}"`));
-    const per = async (title: string) =>
-      Object.fromEntries(
-        (await query(interpolate(panel(title)?.expr as string))).map((r) => [
-          r.metric.environment,
-          Number(r.value[1]),
-        ]),
-      );
-    expect(await per("Deployment frequency (per day)")).toEqual({ staging: 3.5, production: 1.2 });
-    expect(await per("Change failure rate")).toEqual({ staging: 0.1, production: 0.2 });
-    expect(await per("Lead time for changes (median)")).toEqual({ staging: 5400, production: 5400 });
-    expect(await per("Time to restore (median)")).toEqual({ staging: 1800, production: 1800 });
   });
 
   it.each(cases)("$where returns data", async ({ expr }) => {

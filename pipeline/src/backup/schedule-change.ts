@@ -72,6 +72,10 @@ export function scheduleCommitMessage(change: ScheduleChange): string {
   return `backup(${change.env}): schedule "${change.after.cron}" ${change.after.timeZone}\n\n${change.after.description}.\n`;
 }
 
+/**
+ * The pull request's title and body: a pure function of the change (no next runs, no "in 13h"), so a
+ * rerun later finds its PR unchanged instead of rewriting it; the CLI prints the next runs instead.
+ */
 export function schedulePullRequestText(change: ScheduleChange): { title: string; body: string } {
   const was = change.before.schedule
     ? `\`${change.before.schedule}\`${change.before.timeZone ? ` (${change.before.timeZone})` : ""}`
@@ -85,9 +89,6 @@ export function schedulePullRequestText(change: ScheduleChange): { title: string
     `| after | \`${change.after.cron}\` | ${change.after.timeZone} |`,
     "",
     `**In words:** ${change.after.description} (was ${was}).`,
-    "",
-    "**Next runs:**",
-    ...change.after.nextRuns.map((r) => `- ${r.words}`),
     "",
     "Only `spec.schedule` and `spec.timeZone` change; check the schedule still meets the RPO in `environments/promotion.yaml`.",
     "",

@@ -1,26 +1,16 @@
-// Backup schedules as Kubernetes reads them: a five-field cron expression (or one of the macros the
-// CronJob controller accepts) in an IANA time zone (CronJob spec.timeZone). Validation uses a real
-// cron parser (cron-parser) and describes the schedule in words (cronstrue) with its next runs.
+// Backup schedules as Kubernetes reads them: the CronJob controller's cron grammar (config/cron.ts)
+// in an IANA time zone (CronJob spec.timeZone). The next runs come from cron-parser evaluating the
+// controller's meaning of the expression; cronstrue describes it in words.
 import { CronExpressionParser } from "cron-parser";
 import cronstrue from "cronstrue";
+import { parseCron } from "../config/cron.js";
 import { InputError } from "../errors.js";
 import { formatDuration } from "../time/duration.js";
-
-/** Macros the Kubernetes CronJob controller (robfig/cron) accepts, as five-field expressions. */
-const MACROS: Readonly<Record<string, string>> = {
-  "@yearly": "0 0 1 1 *",
-  "@annually": "0 0 1 1 *",
-  "@monthly": "0 0 1 * *",
-  "@weekly": "0 0 * * 0",
-  "@daily": "0 0 * * *",
-  "@midnight": "0 0 * * *",
-  "@hourly": "0 * * * *",
-};
 
 export interface ScheduleRun {
   /** the instant, ISO-8601 UTC */
   readonly at: string;
-  /** e.g. "Fri 27 Nov 2026 02:00 Europe/Madrid (in 15h 0m)" */
+  /** e.g. "Fri 27 Nov 2026 02:00 Europe/Madrid" (no relative time: PR text must not change by itself) */
   readonly words: string;
 }
 
@@ -61,33 +51,6 @@ export function validateTimeZone(timeZone: string): string {
   return tz;
 }
 
-/** Five-field form of `cron` (macros expanded); InputError when the shape is wrong. */
-function fiveFields(cron: string): string {
-  const expr = cron.trim();
-  if (expr === "") throw new InputError('empty cron expression (expected five fields, e.g. "0 2 * * *")');
-  if (/^(CRON_)?TZ=/i.test(expr)) {
-    throw new InputError(
-      `cron expression ${JSON.stringify(cron)} sets a time zone inside the schedule, which Kubernetes rejects: pass --timezone instead`,
-    );
-  }
-  if (expr.startsWith("@")) {
-    const macro = MACROS[expr];
-    if (!macro) {
-      throw new InputError(
-        `unknown cron macro ${JSON.stringify(expr)} (valid: ${Object.keys(MACROS).join(", ")}, or five fields)`,
-      );
-    }
-    return macro;
-  }
-  const fields = expr.split(/\s+/);
-  if (fields.length !== 5) {
-    throw new InputError(
-      `cron expression ${JSON.stringify(cron)} has ${fields.length} field${fields.length === 1 ? "" : "s"}; a CronJob schedule has five: minute hour day-of-month month day-of-week (e.g. "0 2 * * *")`,
-    );
-  }
-  return fields.join(" ");
-}
-
 /** "Fri 27 Nov 2026 02:00" in the given zone. */
 export function formatInZone(date: Date, timeZone: string): string {
   const parts = new Intl.DateTimeFormat("en-GB", {
@@ -110,41 +73,35 @@ export function formatInZone(date: Date, timeZone: string): string {
  */
 export function validateSchedule(
   cron: string,
-  timeZone = "Etc/UTC",
-  options: { now?: Date; count?: number } = {},
+  timeZone: string,
+  options: { now: Date; count?: number },
 ): ValidSchedule {
   const tz = validateTimeZone(timeZone);
-  const expr = fiveFields(cron);
-  const now = options.now ?? new Date();
-  let parsed: ReturnType<typeof CronExpressionParser.parse>;
+  const parsed = parseCron(cron);
+  if (typeof parsed === "string") {
+    throw new InputError(`invalid cron expression ${JSON.stringify(cron)}: ${parsed}`);
+  }
+  const now = options.now;
+  const nextRuns: ScheduleRun[] = [];
   try {
-    // cron-parser reads five fields as minute-first (seconds = 0)
-    parsed = CronExpressionParser.parse(expr, { tz, currentDate: now });
+    // cron-parser reads five fields as minute-first (seconds = 0); `evaluable` has the controller's meaning
+    const it = CronExpressionParser.parse(parsed.evaluable, { tz, currentDate: now });
+    for (let i = 0; i < (options.count ?? 3); i++) {
+      const at = it.next().toDate();
+      nextRuns.push({ at: at.toISOString(), words: `${formatInZone(at, tz)} ${tz}` });
+    }
   } catch (e) {
     throw new InputError(
-      `invalid cron expression ${JSON.stringify(cron)}: ${(e as Error).message} (fields: minute 0-59, hour 0-23, day-of-month 1-31, month 1-12, day-of-week 0-6)`,
+      `cron expression ${JSON.stringify(cron)} never runs (no such date): ${(e as Error).message}`,
       { cause: e },
     );
   }
-  const nextRuns: ScheduleRun[] = [];
-  try {
-    for (let i = 0; i < (options.count ?? 3); i++) {
-      const at = parsed.next().toDate();
-      nextRuns.push({
-        at: at.toISOString(),
-        words: `${formatInZone(at, tz)} ${tz} (in ${formatDuration(at.getTime() - now.getTime())})`,
-      });
-    }
-  } catch (e) {
-    throw new InputError(`cron expression ${JSON.stringify(cron)} never runs: ${(e as Error).message}`, {
-      cause: e,
-    });
-  }
   let description: string;
   try {
-    description = cronstrue.toString(expr, { use24HourTimeFormat: true, verbose: true });
-  } catch (e) {
-    throw new InputError(`invalid cron expression ${JSON.stringify(cron)}: ${String(e)}`, { cause: e });
+    description = cronstrue.toString(parsed.fields, { use24HourTimeFormat: true, verbose: true });
+  } catch {
+    // cronstrue reads less than Kubernetes does (e.g. "?" in the minute): describe the values instead
+    description = cronstrue.toString(parsed.evaluable, { use24HourTimeFormat: true, verbose: true });
   }
   return { cron: cron.trim(), timeZone: tz, description: `${description} (${tz})`, nextRuns };
 }

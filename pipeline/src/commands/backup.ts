@@ -246,7 +246,9 @@ Examples:
     .option("--dry-run", "validate and show the change and the next runs; write nothing")
     .addHelpText(
       "after",
-      `\nEdits only spec.schedule and spec.timeZone in environments/<env>/backup-schedule.patch.yaml (comments kept),\non branch ${scheduleBranch.toString("<env>")}. Exit codes: 0 done · 2 invalid cron, time zone, environment or configuration.
+      `\nEdits only spec.schedule and spec.timeZone in environments/<env>/backup-schedule.patch.yaml (comments kept),\non branch ${scheduleBranch.toString("<env>")}. Exit codes: 0 done · 2 invalid cron, time zone, environment or configuration (nothing written) · 3 GitHub failed.
+The cron grammar is the Kubernetes CronJob controller's: five fields (day-of-week 0-6 or sun-sat, no L, W or #)
+or @yearly, @monthly, @weekly, @daily, @hourly — docs/disaster-recovery.md.
 
 Examples:
   ngx-release backup schedule production --cron "30 1 * * *" --dry-run
@@ -256,7 +258,7 @@ Examples:
       async (envName: string, opts: { cron: string; timezone?: string; dryRun?: boolean }, cmd: Command) => {
         const ctx = contextFrom(cmd);
         // cron and time zone first: they need nothing but the text
-        validateSchedule(opts.cron, opts.timezone ?? "Etc/UTC");
+        validateSchedule(opts.cron, opts.timezone ?? "Etc/UTC", { now: ctx.now() });
         const { repo, env } = await prepare(ctx, envName);
         const file = schedulePatchPath(env.name);
         const base = repo.config.baseBranch;
@@ -295,7 +297,11 @@ Examples:
         };
         if (!ctx.json) {
           ctx.info(change.after.description);
-          ctx.info(`next runs:\n${change.after.nextRuns.map((r) => `  ${r.words}`).join("\n")}`);
+          const now = ctx.now().getTime();
+          const runs = change.after.nextRuns.map(
+            (r) => `  ${r.words} (in ${formatDuration(Date.parse(r.at) - now)})`,
+          );
+          ctx.info(`next runs:\n${runs.join("\n")}`);
         }
         if (!change.changed) {
           if (ctx.json) ctx.printJson({ ...summary, status: "unchanged" });

@@ -31,7 +31,8 @@ export function register(program: Command): void {
       "after",
       `
 Works without Argo CD (ARGOCD_SERVER unset: Git and the ledger only). Exit codes: 0 shown ·
-2 bad input · 3 Argo CD is configured but could not be read (the rest is still shown).
+2 bad input · 3 Argo CD is configured but could not be read, or GitHub (ledger, pull requests) failed
+(the rest is still shown).
 
 Environment: ARGOCD_SERVER, ARGOCD_AUTH_TOKEN (live state); GITHUB_TOKEN, GITHUB_REPOSITORY
 (ledger and pull requests on GitHub, else .git/ngx-ledger.json and local branches); NGX_NOW=<ISO-8601>
@@ -71,6 +72,11 @@ Examples:
       actionsOutput(ctx.env).summary(statusSummary(report));
       if (report.argocdUnreachable) {
         ctx.stderr.write(`error: Argo CD at ${ctx.env.ARGOCD_SERVER} could not be read (see above)\n`);
+        process.exitCode = ExitCode.remote;
+      }
+      if (report.remoteFailure) {
+        // shown in full (or in the JSON) above; a status built on a failed read is not a success
+        ctx.stderr.write(`error: ${report.remoteFailure}\n`);
         process.exitCode = ExitCode.remote;
       }
     });

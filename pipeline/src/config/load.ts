@@ -5,6 +5,7 @@ import { join, relative } from "node:path";
 import { parseDocument } from "yaml";
 import { ConfigError, InputError } from "../errors.js";
 import { type EnvironmentConfig, type PromotionConfig, promotionConfigSchema } from "./schema.js";
+import { yamlData } from "./yaml-data.js";
 
 export const CONFIG_PATH = "environments/promotion.yaml";
 const NOT_ENVIRONMENTS = new Set(["base", "components"]);
@@ -48,7 +49,7 @@ export function loadRepo(root: string): Repo {
       cause: first,
     });
   }
-  const parsed = promotionConfigSchema.safeParse(doc.toJS());
+  const parsed = promotionConfigSchema.safeParse(yamlData(doc, CONFIG_PATH));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join(".") || "(top level)";

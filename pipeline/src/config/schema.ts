@@ -4,6 +4,7 @@
 // environments/promotion.schema.json, generated from this file: run `npm run schema` after a change.
 import { z } from "zod";
 import { FINE_UNITS, isHumanDuration } from "../time/duration.js";
+import { isKnownTimeZone, parseCron } from "./cron.js";
 
 /** the human duration grammar of time/duration.ts (not Go's: "1d" is fine here) */
 const duration = z.string().refine((s) => isHumanDuration(s), 'a duration such as "30m", "4h" or "1d"');
@@ -22,11 +23,26 @@ export const gateNames = [
 export type GateName = (typeof gateNames)[number];
 
 const freezeWindow = z.strictObject({
-  /** a cron expression for when the freeze starts, e.g. "0 18 * * 5" (Friday 18:00) */
-  start: z.string().min(1),
+  /** a cron expression for when the freeze starts, e.g. "0 18 * * 5" (Friday 18:00); config/cron.ts grammar */
+  start: z
+    .string()
+    .min(1)
+    .superRefine((start, ctx) => {
+      const parsed = parseCron(start);
+      if (typeof parsed === "string")
+        ctx.addIssue({ code: "custom", message: `${JSON.stringify(start)}: ${parsed}` });
+    }),
   /** how long it lasts from each start */
   duration,
-  timezone: z.string().default("UTC"),
+  timezone: z
+    .string()
+    .superRefine((tz, ctx) => {
+      if (!isKnownTimeZone(tz)) {
+        const message = `unknown time zone ${JSON.stringify(tz)} (expected a tz database name such as "Europe/Madrid" or "UTC")`;
+        ctx.addIssue({ code: "custom", message });
+      }
+    })
+    .default("UTC"),
   reason: z.string().default("change freeze"),
 });
 

@@ -1,6 +1,7 @@
 // freeze: no change-freeze window of the target environment is active now. Each window starts at the
 // times of a cron expression (in its timezone) and lasts its duration.
 import { CronExpressionParser } from "cron-parser";
+import { parseCron } from "../config/cron.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { parseHumanDuration } from "../time/duration.js";
 import type { Gate } from "./types.js";
@@ -16,7 +17,9 @@ export interface ActiveFreeze {
 export function activeFreezes(env: EnvironmentConfig, now: Date): ActiveFreeze[] {
   const active: ActiveFreeze[] = [];
   for (const w of env.freezeWindows) {
-    const it = CronExpressionParser.parse(w.start, {
+    // the config was checked at load (config/cron.ts); evaluate it as the CronJob controller would
+    const parsed = parseCron(w.start);
+    const it = CronExpressionParser.parse(typeof parsed === "string" ? w.start : parsed.evaluable, {
       currentDate: new Date(now.getTime() + 1000),
       tz: w.timezone,
     });

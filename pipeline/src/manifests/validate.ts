@@ -8,6 +8,7 @@ import type { Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { isNgxError } from "../errors.js";
 import { checkAnalysisConditions, checkPauseDurations } from "./analysis-conditions.js";
+import { checkCanaryWeights } from "./canary-weights.js";
 import { checkCelRules } from "./cel.js";
 import { checkControllers } from "./controllers/index.js";
 import { clusterView, renderBootstrap, sourceFiles } from "./controllers/sources.js";
@@ -66,6 +67,7 @@ export function checkObjects(
     findings.push(...checkCelRules(env.name, o));
     findings.push(...checkObjectMeta(env.name, o));
     findings.push(...checkSelectors(env.name, o));
+    findings.push(...checkCanaryWeights(env.name, o));
   }
   findings.push(...checkCrossReferences(env.name, objects));
   if (registries) findings.push(...checkAdmissionAllowlist(env.name, objects, registries));

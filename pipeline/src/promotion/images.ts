@@ -1,6 +1,7 @@
 // Reads the `images:` block of an overlay kustomization.yaml — the only place an environment's
 // versions live. (Updaters that keep comments and formatting belong beside this, in promotion/.)
 import { isMap, isScalar, isSeq, parse, parseDocument } from "yaml";
+import { yamlData } from "../config/yaml-data.js";
 import { ConfigError } from "../errors.js";
 
 export interface ImageEntry {
@@ -17,7 +18,7 @@ export function readImages(content: string, file: string): ImageEntry[] {
   if (doc.errors.length > 0) {
     throw new ConfigError(`${file}: invalid YAML: ${doc.errors[0]?.message}`, { file, cause: doc.errors[0] });
   }
-  const value = doc.toJS() as { images?: unknown } | null;
+  const value = yamlData(doc, file) as { images?: unknown } | null;
   const images = value?.images;
   if (images === undefined) return [];
   if (!Array.isArray(images))
@@ -88,6 +89,9 @@ export function parseImageReference(ref: string): ImageReference | string {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
     if (!TAG.test(tag)) return `tag "${tag}" is not valid (letters, digits, "_", "." and "-", at most 128)`;
+    // "latest" moves with every push: it names no version to promote, record or roll back to
+    if (tag === "latest")
+      return 'tag "latest" names no version (it moves with every push): use the build\'s own tag, e.g. :1.4.2 or :sha-<commit>';
   }
   const parts = rest.split("/");
   if (parts.length < 2 || !HOST.test(parts[0] ?? ""))

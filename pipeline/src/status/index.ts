@@ -76,6 +76,8 @@ export interface StatusReport {
   readonly rejected: readonly Rejection[];
   /** Argo CD is configured but failed for at least one environment */
   readonly argocdUnreachable: boolean;
+  /** the ledger or the forge (GitHub) failed after retries: the message of the first failure */
+  readonly remoteFailure?: string;
 }
 
 export interface StatusInputs {
@@ -94,14 +96,18 @@ export interface StatusInputs {
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** a remote service failed after retries (a RemoteError), as opposed to missing data */
+const isRemote = (e: unknown) => isNgxError(e) && e.exitCode === 3;
 
 export async function collectStatus(input: StatusInputs): Promise<StatusReport> {
   let rejected: Rejection[] = [];
   let rejectedError: string | undefined;
+  let remoteFailure: string | undefined;
   try {
     rejected = (await input.ledger.listRejections()).filter((r) => r.rejected);
   } catch (e) {
     rejectedError = message(e);
+    if (isRemote(e)) remoteFailure ??= rejectedError;
   }
   const environments: EnvironmentStatus[] = [];
   let argocdUnreachable = false;
@@ -156,6 +162,7 @@ export async function collectStatus(input: StatusInputs): Promise<StatusReport> 
       }
     } catch (e) {
       ledgerError = message(e);
+      if (isRemote(e)) remoteFailure ??= ledgerError;
     }
     let backup: EnvironmentStatus["backup"];
     if (env.backup && input.backup && argocd.state === "ok") {
@@ -173,6 +180,7 @@ export async function collectStatus(input: StatusInputs): Promise<StatusReport> 
         if (pr) promotionPr = { number: pr.number, url: pr.url, headSha: pr.headSha };
       } catch (e) {
         promotionPr = { error: message(e) };
+        if (isRemote(e)) remoteFailure ??= promotionPr.error;
       }
     }
     let promotion: EnvironmentStatus["promotion"];
@@ -221,6 +229,7 @@ export async function collectStatus(input: StatusInputs): Promise<StatusReport> 
     environments,
     rejected,
     argocdUnreachable,
+    ...(remoteFailure ? { remoteFailure } : {}),
   };
 }
 

@@ -83,12 +83,19 @@ export function githubSettingsFromEnv(
       hint: "export GITHUB_REPOSITORY=<owner>/<name>, e.g. ngx-agents/ngx-agents-delivery",
     });
   }
+  const apiUrl = env.GITHUB_API_URL?.trim() || undefined;
+  if (apiUrl !== undefined && !/^https?:$/.test(URL.parse(apiUrl)?.protocol ?? "")) {
+    // configuration (exit 2), like ARGOCD_SERVER and PROMETHEUS_URL: nothing was asked of GitHub
+    throw new ConfigError(`GITHUB_API_URL "${apiUrl}" is not an http(s) URL`, {
+      hint: "unset it for github.com, or set the API root, e.g. https://github.example.com/api/v3",
+    });
+  }
   const retryDelay = Number(env.NGX_GITHUB_RETRY_DELAY_MS);
   const spacing = Number(env.NGX_GITHUB_WRITE_SPACING_MS);
   return {
     token,
     repository,
-    apiUrl: env.GITHUB_API_URL,
+    ...(apiUrl ? { apiUrl } : {}),
     ...(Number.isFinite(retryDelay) && retryDelay > 0 ? { retryDelayMs: retryDelay } : {}),
     ...(env.NGX_GITHUB_WRITE_SPACING_MS && Number.isFinite(spacing) && spacing >= 0
       ? { writeSpacingMs: spacing }
