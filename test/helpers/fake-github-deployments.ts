@@ -16,6 +16,8 @@ export interface FakeDeployment {
   production_environment: boolean;
   created_at: string;
   statuses: FakeDeploymentStatus[];
+  /** the login GitHub reports as creator (the token's owner); API-created ones are the pipeline's */
+  creator?: string;
 }
 
 export interface FakeDeploymentStatus {
@@ -43,6 +45,9 @@ export interface GitHubDeploymentsFake {
   /** seeds a deployment directly (history for tests) */
   seed(d: Partial<FakeDeployment> & Pick<FakeDeployment, "sha" | "environment">): FakeDeployment;
 }
+
+/** the creator of deployments made through this fake's API (the token the CLI is given) */
+export const PIPELINE_LOGIN = "ngx-bot";
 
 const STATES = new Set(["error", "failure", "inactive", "in_progress", "queued", "pending", "success"]);
 const COMMIT_STATES = new Set(["error", "failure", "pending", "success"]);
@@ -101,7 +106,12 @@ export function addGitHubDeployments(
 
   const view = (d: FakeDeployment) => {
     const { statuses: _s, ...rest } = d;
-    return { ...rest, url: `${server.url}${base}/deployments/${d.id}`, creator: { login: "ngx-bot" } };
+    const { creator, ...fields } = rest;
+    return {
+      ...fields,
+      url: `${server.url}${base}/deployments/${d.id}`,
+      creator: { login: creator ?? PIPELINE_LOGIN, type: creator?.endsWith("[bot]") ? "Bot" : "User" },
+    };
   };
 
   const page = (req: FakeRequest, items: unknown[]): FakeResponse => {

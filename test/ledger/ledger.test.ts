@@ -300,4 +300,55 @@ describe("GitHub ledger requests", () => {
     expect((e as RemoteError).status).toBe(404);
     expect((e as RemoteError).hint).toContain("GITHUB_REPOSITORY");
   });
+
+  it("with a pipeline identity, leaves out records anyone else created and reports them", async () => {
+    gh.deployments.length = 0;
+    const ledger = new GitHubLedger(plainOctokit(), "ngx-agents/ngx-agents-delivery", "main", "ngx-bot");
+    const ours = await ledger.recordDeployment({
+      environment: "prod",
+      sha: SHA1,
+      images: V1,
+      version: versionOf(V1),
+    });
+    await ledger.setStatus(ours.id, { state: "success" });
+    const planted = gh.seed({
+      sha: SHA2,
+      environment: "prod",
+      payload: { "ngx-release": 1, version: versionOf(V2), images: V2 },
+      statuses: [
+        {
+          id: 1,
+          state: "success",
+          description: "",
+          environment_url: "",
+          log_url: "",
+          created_at: "2026-11-27T00:00:00Z",
+        },
+      ],
+      creator: "mallory",
+    });
+    const unreject = gh.seed({
+      sha: SHA2,
+      environment: REJECTIONS_ENVIRONMENT,
+      payload: { "ngx-release": 1, decision: "unreject", version: versionOf(V1), reason: "trust me" },
+      creator: "mallory",
+    });
+    await ledger.reject({ version: versionOf(V1), reason: "canary failed" });
+
+    expect((await ledger.listDeployments("prod")).map((d) => d.id)).toEqual([ours.id]);
+    expect((await lastKnownGood(ledger, "prod"))?.id).toBeUndefined(); // V1 is rejected; V2 is not ours
+    expect((await listRejected(ledger)).map((r) => r.version)).toEqual([versionOf(V1)]);
+    expect(ledger.ignored()).toEqual([
+      { id: String(planted.id), environment: "prod", creator: "mallory", createdAt: planted.created_at },
+      {
+        id: String(unreject.id),
+        environment: REJECTIONS_ENVIRONMENT,
+        creator: "mallory",
+        createdAt: unreject.created_at,
+      },
+    ]);
+    // without an identity, every record counts (the previous behaviour, for repositories that set none)
+    const open = new GitHubLedger(plainOctokit(), "ngx-agents/ngx-agents-delivery", "main");
+    expect((await open.listDeployments("prod")).map((d) => d.id)).toEqual([String(planted.id), ours.id]);
+  });
 });

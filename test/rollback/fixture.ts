@@ -27,6 +27,7 @@ export const PROMOTION_YAML = `# Promotion chain (rollback test fixture)
 argocdUrl: https://argocd.example.test
 repository: acme/delivery
 baseBranch: main
+pipelineIdentity: ngx-bot
 environments:
   - name: dev
     argocdApplication: ngx-agents-dev

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalLedger } from "../../pipeline/src/ledger/local.js";
 import { readImages } from "../../pipeline/src/promotion/images.js";
 import { runCli } from "../helpers/cli.js";
+import { commitFiles } from "../helpers/git.js";
 import { git, gitRepo } from "../promotion/fixture.js";
 import { BAD, digest, files, GOOD, imagesAt, OVERLAY, versionId } from "./fixture.js";
 
@@ -105,13 +106,19 @@ describe("last known good beyond the newest deployments", () => {
     const { LocalGitForge } = await import("../../pipeline/src/adapters/local-git.js");
     const { loadRepo } = await import("../../pipeline/src/config/load.js");
     const { rollback } = await import("../../pipeline/src/rollback/rollback.js");
-    const dir = gitRepo(files(BAD));
+    // main: GOOD (deployed, succeeded), then BAD; the rollback reads GOOD's overlay from Git there
+    const dir = gitRepo(files(GOOD));
     try {
-      const head = git(dir, "rev-parse", "HEAD");
+      const goodSha = git(dir, "rev-parse", "HEAD");
+      const head = commitFiles(
+        dir,
+        { [OVERLAY("staging")]: files(BAD)[OVERLAY("staging")] as string },
+        "BAD",
+      );
       const ledger = await LocalLedger.open(dir);
       const good = await ledger.recordDeployment({
         environment: "staging",
-        sha: head,
+        sha: goodSha,
         images: imagesAt("staging", GOOD),
         version: versionId(GOOD),
       });

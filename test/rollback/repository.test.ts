@@ -11,6 +11,7 @@ import { versionOf } from "../../pipeline/src/ledger/version.js";
 import { type ImageEntry, readImages } from "../../pipeline/src/promotion/images.js";
 import { runCli } from "../helpers/cli.js";
 import { FakeArgoCd, rollout } from "../helpers/fake-argocd.js";
+import { commitFiles } from "../helpers/git.js";
 import { digestOf, git } from "../promotion/fixture.js";
 
 const FILE = "environments/staging/kustomization.yaml";
@@ -24,12 +25,21 @@ beforeAll(async () => {
   root = join(mkdtempSync(join(tmpdir(), "ngx-rollback-repo-")), "repo");
   execFileSync("git", ["clone", "-q", "--no-hardlinks", resolve(import.meta.dirname, "../.."), root]);
   git(root, "checkout", "-q", "-B", "main");
-  current = readImages(git(root, "show", `HEAD:${FILE}`), FILE);
+  const content = git(root, "show", `HEAD:${FILE}`);
+  current = readImages(content, FILE);
   older = current.map((i) => ({ ...i, digest: digestOf(`older-${i.name}`) }));
+  // history on main: the older digests (deployed, succeeded), then the current file again. A
+  // rollback restores the overlay as Git holds it at the good record's commit.
+  let olderContent = content;
+  for (const [i, c] of current.entries()) {
+    if (c.digest) olderContent = olderContent.replace(c.digest, older[i]?.digest ?? c.digest);
+  }
+  const goodSha = commitFiles(root, { [FILE]: olderContent }, "older digests");
+  commitFiles(root, { [FILE]: `${content}\n` }, "current digests");
   const ledger = await LocalLedger.open(root);
   const good = await ledger.recordDeployment({
     environment: "staging",
-    sha: git(root, "rev-parse", "HEAD~1"),
+    sha: goodSha,
     images: older,
     version: versionOf(older),
   });

@@ -614,3 +614,98 @@ describe("rollback --from-dispatch: a dispatch is a request Argo CD must confirm
     expect((gh.pulls[0]?.body ?? "").length).toBeLessThanOrEqual(65_536);
   });
 });
+
+describe("rollback: targets from Git, records from the pipeline", () => {
+  const poisoned = (version: string) => ({
+    "ngx-release": 1,
+    version,
+    images: [
+      {
+        name: "us-central1-docker.pkg.dev/ngx-agents/ngx/api-gateway",
+        newName: "docker.io/attacker/miner",
+        newTag: "1.0",
+      },
+      {
+        name: "us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator",
+        newName: "docker.io/attacker/miner",
+        newTag: "1.0",
+      },
+    ],
+  });
+  const success = [
+    {
+      id: 1,
+      state: "success",
+      description: "",
+      environment_url: "",
+      log_url: "",
+      created_at: "2026-11-25T12:00:01Z",
+    },
+  ];
+
+  it("a success record planted by someone else is ignored and reported; the overlay is restored from Git", async () => {
+    const seeded = await start();
+    const planted = deployments.seed({
+      sha: seeded.c1,
+      environment: "production",
+      created_at: "2026-11-25T12:00:00Z",
+      payload: poisoned("abcdefabcdef"),
+      statuses: success,
+      creator: "mallory",
+    });
+    const payload = writePayload(dispatchBody("production", BAD));
+    const r = await runCli(["rollback", "--from-dispatch", payload, "--json"], { cwd: root, env: env() });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.target).toMatchObject({ version: versionId(GOOD), sha: seeded.c1 });
+    expect(out.ignoredRecords).toEqual([
+      { id: String(planted.id), why: "created by mallory, not the pipeline identity ngx-bot" },
+    ]);
+    const main = gh.fileAt("main", OVERLAY("production")) as string;
+    expect(main).not.toContain("attacker");
+    expect(main).toBe(gh.fileAt(seeded.c1, OVERLAY("production")));
+    expect(gh.pulls[0]?.body).toContain(`the overlay as it was at commit \`${seeded.c1}\``);
+  });
+
+  it("a record whose commit does not hold its version is passed over; the images always come from Git", async () => {
+    const seeded = await start();
+    const lying = deployments.seed({
+      sha: seeded.c1,
+      environment: "production",
+      created_at: "2026-11-25T12:00:00Z",
+      payload: poisoned("abcdefabcdef"),
+      statuses: success,
+    });
+    const payload = writePayload(dispatchBody("production", BAD));
+    const r = await runCli(["rollback", "--from-dispatch", payload, "--json"], { cwd: root, env: env() });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.target).toMatchObject({ version: versionId(GOOD), sha: seeded.c1 });
+    expect(out.ignoredRecords).toEqual([
+      {
+        id: String(lying.id),
+        why: `the record claims version abcdefabcdef but environments/production/kustomization.yaml at ${seeded.c1.slice(0, 12)} holds version ${versionId(GOOD)}`,
+      },
+    ]);
+    expect(gh.fileAt("main", OVERLAY("production"))).not.toContain("attacker");
+  });
+
+  it("--to a planted record's version is refused (exit 1), nothing written", async () => {
+    const seeded = await start();
+    deployments.seed({
+      sha: seeded.c1,
+      environment: "production",
+      created_at: "2026-11-25T12:00:00Z",
+      payload: poisoned("abcdefabcdef"),
+      statuses: success,
+    });
+    const r = await runCli(["rollback", "production", "--to", "abcdefabcdef", "--reason", "x"], {
+      cwd: root,
+      env: env(),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("refusing to roll production back to abcdefabcdef: the record claims version");
+    expect(gh.writes()).toEqual([]);
+    expect(argo.actions).toEqual([]);
+  });
+});

@@ -221,6 +221,7 @@ function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string)
       ...(o.restoredError ? { restoredError: o.restoredError } : {}),
       ...(o.refresh ? { refresh: o.refresh } : {}),
       confirmation: o.confirmation ?? null,
+      ignoredRecords: o.ignoredRecords ?? [],
       ...(o.status === "planned" ? { title: o.text?.title, body: o.text?.body } : {}),
       ...(p ? { error: { message: p.message, hint: p.hint, exitCode: p.code } } : {}),
     });
@@ -246,6 +247,8 @@ function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string)
     ctx.print(
       `Argo CD: ${o.confirmation.status === "unconfirmed" ? `NOT asked (${o.confirmation.error})` : `${o.confirmation.status}: ${o.confirmation.reported}`}`,
     );
+  for (const r of o.ignoredRecords ?? [])
+    ctx.print(`ignored ledger record ${logText(r.id, 20)}: ${logText(r.why, 300)}`);
   if (o.abort) ctx.print(`abort: ${abortLine(o.abort, false)}`);
   if (o.rejected !== undefined)
     ctx.print(`version ${o.failedVersion}: ${o.rejected ? "rejected now" : "already rejected"}`);

@@ -242,6 +242,15 @@ export const promotionConfigSchema = z.strictObject({
    * ending at a "/". Absent: no restriction.
    */
   allowedRegistries: z.array(allowedRegistry).min(1).optional(),
+  /**
+   * the GitHub login that writes the deployment ledger: the release App's "<app-slug>[bot]" (or the
+   * RELEASE_PAT's user). Ledger records created by anyone else are ignored and reported
+   * (docs/security.md). Absent: every record is trusted.
+   */
+  pipelineIdentity: z
+    .string()
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/, 'a GitHub login, e.g. "ngx-release[bot]"')
+    .optional(),
   /** environments in promotion order: the first receives `release`, each next one `promote` */
   environments: z.array(environment).min(1),
   /** `validate`/`plan`: kinds accepted without a schema ("apiVersion/Kind" or "Kind"), see docs/validation.md */

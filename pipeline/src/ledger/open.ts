@@ -10,7 +10,7 @@ export async function openLedger(repo: Repo, env: NodeJS.ProcessEnv, clock: Cloc
     const { githubSettingsFromEnv } = await import("../adapters/github/octokit.js");
     const { GitHubLedger } = await import("../adapters/github/ledger.js");
     const settings = githubSettingsFromEnv(env, repo.config.repository);
-    if (settings) return GitHubLedger.create(settings, repo.config.baseBranch);
+    if (settings) return GitHubLedger.create(settings, repo.config.baseBranch, repo.config.pipelineIdentity);
   }
   return LocalLedger.open(repo.root, clock);
 }

@@ -93,8 +93,19 @@ export interface LoadTestRecord {
 }
 export type NewLoadTestRecord = Omit<LoadTestRecord, "id">;
 
+/** a record left out because the pipeline identity did not create it (reported, never used) */
+export interface IgnoredRecord {
+  readonly id: string;
+  readonly environment: string;
+  /** the login that created it */
+  readonly creator: string;
+  readonly createdAt: string;
+}
+
 export interface Ledger {
   readonly kind: "github" | "local";
+  /** records seen so far that were left out as not the pipeline's own (GitHub ledger only) */
+  ignored?(): readonly IgnoredRecord[];
   recordDeployment(input: NewDeployment): Promise<DeploymentRecord>;
   setStatus(deploymentId: string, status: NewStatus): Promise<void>;
   /** the environment's deployments, newest first, each with its statuses */

@@ -31,15 +31,18 @@ import { type ImageChange, overlayFile, planOverlayUpdate } from "../promotion/p
 import { applicationsOf, baseSnapshot, describeImages } from "../promotion/promote.js";
 import { type PublishOutcome, publish } from "../promotion/publish.js";
 import { type PullRequestText, pullRequestText } from "../promotion/pull-request-text.js";
-import { assertAllowedRegistries } from "../promotion/registries.js";
+import { assertAllowedRegistries, registryProblem } from "../promotion/registries.js";
 import { type ResourceDiff, renderedDiff } from "../promotion/rendered-diff.js";
 import { rollbackPicture } from "../status/chain.js";
 import { type AbortOutcome, abortRollouts } from "./abort.js";
 import { type FailedAnalysis, findFailedAnalysis } from "./analysis-run.js";
-import { type Confirmation, confirmDispatch } from "./confirm.js";
+import { type Confirmation, confirmDispatch, errorText } from "./confirm.js";
 import { type DispatchPayload, isAnalysisFailure, payloadIsCurrent } from "./payload.js";
 import { chooseTarget, NoKnownGoodError, type TargetChoice } from "./target.js";
 import { closedPromotionComment, rollbackNote } from "./text.js";
+
+/** the ledger environment of reject/unreject decisions (adapters/github/ledger.ts REJECTIONS_ENVIRONMENT) */
+const REJECTIONS_LEDGER = "ngx-release-rejections";
 
 /** deployments read first, and at most, when looking for the last known good */
 const RECENT = 10;
@@ -92,10 +95,15 @@ export interface RollbackOutcome {
   readonly text?: PullRequestText;
   /** what Argo CD said about the dispatch (only with a payload) */
   readonly confirmation?: Confirmation;
+  /** ledger records left out: not created by the pipeline identity, or not backed by Git */
+  readonly ignoredRecords?: readonly { id: string; why: string }[];
 }
 
 /** Argo CD reports the Rollout a dispatch names as not failed: nothing was written (exit 1). */
 export class DispatchRefutedError extends CheckFailedError {}
+
+/** --to names a record Git does not back (or a registry not allowed): nothing was written (exit 1). */
+export class TargetRefusedError extends CheckFailedError {}
 
 /** A GitReader over the forge, for recording a merge commit the local clone does not have yet. */
 export function forgeGitReader(forge: Forge): GitReader {
@@ -148,6 +156,39 @@ function changesBetween(current: readonly ImageEntry[], target: readonly ImageEn
     const t = target.find((x) => x.name === c.name);
     return t !== undefined && !sameImage(c, t);
   });
+}
+
+/**
+ * The images to restore for a target record: the overlay of `env` as Git holds it at the record's
+ * commit. A string says why the record cannot be used: the overlay is missing there, Git's images
+ * are not the version the record claims, or an image comes from a registry not allowed.
+ */
+async function imagesFromGit(
+  forge: Forge,
+  env: string,
+  record: DeploymentRecord,
+  allowedRegistries: readonly string[] | undefined,
+): Promise<readonly ImageEntry[] | string> {
+  const file = overlayFile(env);
+  const content = /^[0-9a-f]{40}$/.test(record.sha) ? await forge.readFile(file, record.sha) : undefined;
+  if (content === undefined) return `${file} does not exist at commit ${logText(record.sha, 40)}`;
+  let images: ImageEntry[];
+  try {
+    images = readImages(content, `${file} at ${record.sha.slice(0, 12)}`);
+  } catch (e) {
+    return `${file} at ${record.sha.slice(0, 12)} cannot be read: ${errorText(e)}`;
+  }
+  const version = versionIdOf(images);
+  if (version !== record.version) {
+    return `the record claims version ${logText(record.version, 20)} but ${file} at ${record.sha.slice(0, 12)} holds version ${version}`;
+  }
+  if (allowedRegistries) {
+    const refused = images
+      .map((i) => registryProblem(imageRef(i), allowedRegistries))
+      .filter((p): p is string => p !== undefined);
+    if (refused.length > 0) return logText(refused.join("; "), 500);
+  }
+  return images;
 }
 
 /**
@@ -341,23 +382,46 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
     ledger.listDeployments(env.name, { limit: RECENT }),
     ledger.listRejections(),
   ]);
-  const choose = () =>
-    chooseTarget({
-      env: env.name,
-      deployments,
-      rejections,
-      failedVersion,
-      ...(request.to !== undefined ? { to: request.to } : {}),
-    });
+  // the ledger says which commit of main was deployed successfully; what to restore is read from Git
+  // at that commit (a record's own image list is never used), and a record whose commit does not
+  // hold its version, or holds images from a registry not allowed, is passed over (and reported)
+  const disqualified: { id: string; version: string; sha: string; why: string }[] = [];
+  const choose = async (): Promise<TargetChoice> => {
+    let candidates = deployments.filter((d) => !disqualified.some((x) => x.id === d.id));
+    for (;;) {
+      const c = chooseTarget({
+        env: env.name,
+        deployments: candidates,
+        rejections,
+        failedVersion,
+        ...(request.to !== undefined ? { to: request.to } : {}),
+      });
+      const checked = await imagesFromGit(forge, env.name, c.deployment, repo.config.allowedRegistries);
+      if (typeof checked !== "string") return { ...c, deployment: { ...c.deployment, images: checked } };
+      disqualified.push({
+        id: c.deployment.id,
+        version: c.deployment.version,
+        sha: c.deployment.sha,
+        why: checked,
+      });
+      if (c.how === "requested") {
+        throw new TargetRefusedError(
+          `refusing to roll ${env.name} back to ${c.deployment.version}: ${checked}`,
+          { hint: "choose another version with --to, or omit --to for the last known good" },
+        );
+      }
+      candidates = candidates.filter((d) => d.id !== c.deployment.id);
+    }
+  };
   let choice: TargetChoice | undefined;
   let noKnownGood: NoKnownGoodError | undefined;
   try {
     try {
-      choice = choose();
+      choice = await choose();
     } catch (e) {
-      if (deployments.length < RECENT) throw e;
+      if (deployments.length < RECENT || e instanceof TargetRefusedError) throw e;
       deployments = await ledger.listDeployments(env.name, { limit: HISTORY });
-      choice = choose();
+      choice = await choose();
     }
   } catch (e) {
     // a refused --to changes nothing; with no known good the canaries are still stopped and the
@@ -365,6 +429,17 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
     if (!(e instanceof NoKnownGoodError)) throw e;
     noKnownGood = e;
   }
+  const identity = repo.config.pipelineIdentity;
+  const ignored = [
+    ...(ledger.ignored?.() ?? [])
+      .filter((r) => r.environment === env.name || r.environment === REJECTIONS_LEDGER)
+      .map((r) => ({
+        id: r.id,
+        why: `created by ${logText(r.creator, 60)}, not the pipeline identity ${identity ?? "(none configured)"}`,
+      })),
+    ...disqualified.map((d) => ({ id: d.id, why: d.why })),
+  ];
+  const reported = ignored.length > 0 ? { ignoredRecords: ignored } : {};
 
   // the target's images must come from allowedRegistries too (promotion/registries.ts): refused
   // before anything is aborted or written
@@ -495,6 +570,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
       abort,
       text: textFor([]),
       ...(confirmation ? { confirmation } : {}),
+      ...reported,
     };
   }
 
@@ -535,6 +611,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
       ...(unconfirmed ? {} : { rejected: !alreadyRejected }),
       ...(failedMark ? { failedDeployment: failedMark } : {}),
       ...(confirmation ? { confirmation } : {}),
+      ...reported,
     };
   }
   if (!choice || !plan) throw new Error("unreachable: no rollback target");
@@ -640,6 +717,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
     ...(unconfirmed ? {} : { rejected: !alreadyRejected }),
     ...(failedMark ? { failedDeployment: failedMark } : {}),
     ...(confirmation ? { confirmation } : {}),
+    ...reported,
     closedPullRequests: closed,
     publish: published,
     autoMerge,

@@ -4,12 +4,19 @@
 // application. Rejected versions are an append-only log of deployments in a separate environment
 // (REJECTIONS_ENVIRONMENT), one per reject/unreject decision, so the record needs no commit on any
 // branch (no workflow runs, no branch protection) and only the deployments permission.
+//
+// A record is a claim: anyone with the deployments permission (any workflow's GITHUB_TOKEN with
+// deployments: write, any PAT with repo access) can create a "success" deployment with any payload.
+// With a pipeline identity configured (pipelineIdentity in promotion.yaml), records whose
+// `creator.login` is anyone else are left out of every list and kept in `ignored` for the caller
+// to report; GitHub sets `creator` itself from the token that made the request.
 
 import { latestDecisions } from "../../ledger/local.js";
 import {
   type DeploymentRecord,
   type DeploymentState,
   type DeploymentStatusEntry,
+  type IgnoredRecord,
   type Ledger,
   type LoadTestRecord,
   type NewDeployment,
@@ -18,6 +25,7 @@ import {
   type Rejection,
   withStatuses,
 } from "../../ledger/types.js";
+import { singleLine, truncate } from "../../output/inert.js";
 import type { ImageEntry } from "../../promotion/images.js";
 import { createOctokit, type GitHubClient, type GitHubSettings, toRemoteError } from "./octokit.js";
 
@@ -51,26 +59,49 @@ interface RawDeployment {
   created_at: string;
   description?: string | null;
   payload: unknown;
+  creator?: { login?: string } | null;
 }
 
 export class GitHubLedger implements Ledger {
   readonly kind = "github" as const;
   private readonly owner: string;
   private readonly repo: string;
+  private readonly ignoredById = new Map<number, IgnoredRecord>();
 
   constructor(
     private readonly octokit: GitHubClient,
     repository: string,
     /** the ref rejection records point at (the base branch) */
     private readonly baseRef = "main",
+    /** the only creator whose records count (pipelineIdentity); undefined: everyone's */
+    private readonly trustedCreator?: string,
   ) {
     const [owner = "", repo = ""] = repository.split("/");
     this.owner = owner;
     this.repo = repo;
   }
 
-  static create(settings: GitHubSettings, baseRef?: string): GitHubLedger {
-    return new GitHubLedger(createOctokit(settings), settings.repository, baseRef);
+  static create(settings: GitHubSettings, baseRef?: string, trustedCreator?: string): GitHubLedger {
+    return new GitHubLedger(createOctokit(settings), settings.repository, baseRef, trustedCreator);
+  }
+
+  /** records of ngx-release's shape left out because someone other than the pipeline created them */
+  ignored(): readonly IgnoredRecord[] {
+    return [...this.ignoredById.values()];
+  }
+
+  /** the record counts: made by the pipeline identity (or no identity configured); else remembered */
+  private trusted(d: RawDeployment): boolean {
+    if (this.trustedCreator === undefined) return true;
+    const login = d.creator?.login ?? "";
+    if (login === this.trustedCreator) return true;
+    this.ignoredById.set(d.id, {
+      id: String(d.id),
+      environment: d.environment,
+      creator: login || "(unknown)",
+      createdAt: d.created_at,
+    });
+    return false;
   }
 
   async recordDeployment(input: NewDeployment): Promise<DeploymentRecord> {
@@ -122,7 +153,7 @@ export class GitHubLedger implements Ledger {
     options: { limit?: number } = {},
   ): Promise<readonly DeploymentRecord[]> {
     const raw = await this.deploymentsOf(environment, options.limit);
-    const ours = raw.filter((d) => deploymentPayload(d.payload) !== undefined);
+    const ours = raw.filter((d) => deploymentPayload(d.payload) !== undefined && this.trusted(d));
     const chosen = options.limit ? ours.slice(0, options.limit) : ours;
     const records: DeploymentRecord[] = [];
     for (const d of chosen) records.push(this.toRecord(d, await this.statusesOf(d.id)));
@@ -154,7 +185,7 @@ export class GitHubLedger implements Ledger {
     const log: Rejection[] = [];
     for (const d of [...raw].reverse()) {
       const p = decisionPayload(d.payload);
-      if (!p) continue;
+      if (!p || !this.trusted(d)) continue;
       log.push({
         version: p.version,
         rejected: p.decision === "reject",
@@ -259,7 +290,11 @@ export class GitHubLedger implements Ledger {
         },
         (response, done) => {
           const page = response.data as unknown as RawDeployment[];
-          ours += page.filter((d) => deploymentPayload(d.payload) !== undefined).length;
+          ours += page.filter(
+            (d) =>
+              deploymentPayload(d.payload) !== undefined &&
+              (this.trustedCreator === undefined || d.creator?.login === this.trustedCreator),
+          ).length;
           if (limit && ours >= limit) done();
           return page;
         },
@@ -346,8 +381,7 @@ function decisionPayload(payload: unknown): DecisionPayload | undefined {
 
 /** GitHub keeps 140 characters of a status description */
 function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > 140 ? `${flat.slice(0, 139)}…` : flat;
+  return truncate(singleLine(text).replace(/\s+/g, " ").trim(), 140);
 }
 
 export interface CommitStatusInput {
