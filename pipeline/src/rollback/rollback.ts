@@ -31,7 +31,7 @@ import { type ImageChange, overlayFile, planOverlayUpdate } from "../promotion/p
 import { applicationsOf, baseSnapshot, describeImages } from "../promotion/promote.js";
 import { type PublishOutcome, publish } from "../promotion/publish.js";
 import { type PullRequestText, pullRequestText } from "../promotion/pull-request-text.js";
-import { assertAllowedRegistries, registryProblem } from "../promotion/registries.js";
+import { assertAllowedRegistries } from "../promotion/registries.js";
 import { type ResourceDiff, renderedDiff } from "../promotion/rendered-diff.js";
 import { rollbackPicture } from "../status/chain.js";
 import { type AbortOutcome, abortRollouts } from "./abort.js";
@@ -160,14 +160,14 @@ function changesBetween(current: readonly ImageEntry[], target: readonly ImageEn
 
 /**
  * The images to restore for a target record: the overlay of `env` as Git holds it at the record's
- * commit. A string says why the record cannot be used: the overlay is missing there, Git's images
- * are not the version the record claims, or an image comes from a registry not allowed.
+ * commit. A string says why the record cannot be used: the overlay is missing there, or Git's
+ * images are not the version the record claims. (Their registries are checked after the choice:
+ * a target outside allowedRegistries is exit 2 before anything is written.)
  */
 async function imagesFromGit(
   forge: Forge,
   env: string,
   record: DeploymentRecord,
-  allowedRegistries: readonly string[] | undefined,
 ): Promise<readonly ImageEntry[] | string> {
   const file = overlayFile(env);
   const content = /^[0-9a-f]{40}$/.test(record.sha) ? await forge.readFile(file, record.sha) : undefined;
@@ -181,12 +181,6 @@ async function imagesFromGit(
   const version = versionIdOf(images);
   if (version !== record.version) {
     return `the record claims version ${logText(record.version, 20)} but ${file} at ${record.sha.slice(0, 12)} holds version ${version}`;
-  }
-  if (allowedRegistries) {
-    const refused = images
-      .map((i) => registryProblem(imageRef(i), allowedRegistries))
-      .filter((p): p is string => p !== undefined);
-    if (refused.length > 0) return logText(refused.join("; "), 500);
   }
   return images;
 }
@@ -384,7 +378,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
   ]);
   // the ledger says which commit of main was deployed successfully; what to restore is read from Git
   // at that commit (a record's own image list is never used), and a record whose commit does not
-  // hold its version, or holds images from a registry not allowed, is passed over (and reported)
+  // hold its version is passed over (and reported)
   const disqualified: { id: string; version: string; sha: string; why: string }[] = [];
   const choose = async (): Promise<TargetChoice> => {
     let candidates = deployments.filter((d) => !disqualified.some((x) => x.id === d.id));
@@ -396,7 +390,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
         failedVersion,
         ...(request.to !== undefined ? { to: request.to } : {}),
       });
-      const checked = await imagesFromGit(forge, env.name, c.deployment, repo.config.allowedRegistries);
+      const checked = await imagesFromGit(forge, env.name, c.deployment);
       if (typeof checked !== "string") return { ...c, deployment: { ...c.deployment, images: checked } };
       disqualified.push({
         id: c.deployment.id,
