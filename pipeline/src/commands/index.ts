@@ -18,6 +18,7 @@ import { register as rollback } from "./rollback.js";
 import { register as status } from "./status.js";
 import { register as unreject } from "./unreject.js";
 import { register as validate } from "./validate.js";
+import { register as wait } from "./wait.js";
 
 export function registerCommands(program: Command): void {
   render(program);
@@ -37,4 +38,5 @@ export function registerCommands(program: Command): void {
   unreject(program);
   metrics(program);
   completion(program);
+  wait(program);
 }
