@@ -353,6 +353,77 @@ describe("gate-status.yaml: gate statuses from the pipeline identity, on the ren
   });
 });
 
+describe("scripts/pipeline-made.sh and the Promote workflow's gate reports", () => {
+  const BOT = "ngx-release[bot]";
+  const script = `bash "${join(root, "scripts", "pipeline-made.sh")}" ngx/delivery promote/production "${BOT}"\n`;
+  const list = "GET repos/ngx/delivery/pulls?head=ngx:promote/production&base=main&state=open";
+  const commit = (login: string, verified = true) => ({
+    sha: "e".repeat(40),
+    committer: { login },
+    commit: { verification: { verified } },
+  });
+  const answer = (author: string, commits: ReturnType<typeof commit>[]) =>
+    run(
+      script,
+      scratch,
+      { GH_TOKEN: "t" },
+      {
+        [list]: [{ number: 9 }],
+        "GET repos/ngx/delivery/pulls/9": { number: 9, user: { login: author } },
+        "GET repos/ngx/delivery/pulls/9/commits": commits,
+      },
+    );
+
+  it("true only when the App opened the PR and made and signed every commit", () => {
+    const own = answer(BOT, [commit(BOT), commit(BOT)]);
+    expect(own.status, own.stderr).toBe(0);
+    expect(own.stdout).toBe("true\n");
+    expect(answer(BOT, [commit(BOT), commit("mallory")]).stdout).toBe("false\n");
+    expect(answer(BOT, [commit(BOT, false)]).stdout).toBe("false\n");
+    expect(answer("mallory", [commit(BOT)]).stdout).toBe("false\n");
+  });
+
+  it("none without an open PR; a GitHub failure fails (no answer guessed)", () => {
+    const none = run(script, scratch, { GH_TOKEN: "t" }, { [list]: [] });
+    expect(none.stdout).toBe("none\n");
+    const failing = run(script, scratch, { GH_TOKEN: "t" }, { [list]: [{ number: 9 }] });
+    expect(failing.status).not.toBe(0);
+    expect(failing.stdout).toBe("");
+  });
+
+  it("check-production: with commits the pipeline did not make, the gate runs without --report", () => {
+    const gate = step("promote.yaml", "check-production", (s) => s.id === "gate");
+    const r = run(gate, scratch, { OWN: "false" }, {}, { "ngx-release gate production": { code: 0 } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.npx.map((c) => c.args)).toEqual([["ngx-release", "gate", "production"]]);
+    expect(r.output.open).toBe("true");
+    const reported = run(
+      gate,
+      scratch,
+      { OWN: "true" },
+      {},
+      { "ngx-release gate production --report": { code: 1 } },
+    );
+    expect(reported.npx.map((c) => c.args)).toEqual([["ngx-release", "gate", "production", "--report"]]);
+  });
+
+  it("every gate --report of promote.yaml waits for the own check", () => {
+    const wf = workflows.find((w) => w.file === "promote.yaml");
+    for (const [id, job] of Object.entries(wf?.doc.jobs ?? {})) {
+      const steps = job.steps ?? [];
+      steps.forEach((st, i) => {
+        if (!/gate \w+ --report/.test(st.run ?? "")) return;
+        const own = steps.findIndex((x) => x.id === "own");
+        expect(own, `${id}: no own check`).toBeGreaterThanOrEqual(0);
+        expect(own, `${id}: the own check comes first`).toBeLessThan(i);
+        expect(`${st.if ?? ""} ${st.run ?? ""}`, `${id} ${st.name}`).toMatch(
+          /steps\.own\.outputs\.own != 'false'|\$OWN" = "false"/,
+        );
+      });
+    }
+  });
+});
+
 describe("ci.yaml: one rendered-diff comment, updated, never duplicated", () => {
   const script = step("ci.yaml", "rendered-diff-comment", (s) => typeof s.run === "string");
   const marker = "<!-- ngx-release:rendered-diff -->";
