@@ -6,18 +6,11 @@ import type { K8sObject } from "../manifests/render.js";
 import { type ValidSchedule, validateSchedule } from "./schedule.js";
 import { readSchedulePatch, updateSchedulePatch } from "./schedule-patch.js";
 
-export const SCHEDULE_BRANCH_PREFIX = "backup-schedule/";
+export { SCHEDULE_BRANCH_PREFIX, scheduleBranch } from "./schedule-branch.js";
 
 export function schedulePatchPath(env: string): string {
   return `environments/${env}/backup-schedule.patch.yaml`;
 }
-
-/** Deterministic branch name: a rerun for the same environment finds and updates its own PR. */
-export const scheduleBranch = {
-  toString: (env: string) => `${SCHEDULE_BRANCH_PREFIX}${env}`,
-  parse: (branch: string) =>
-    branch.startsWith(SCHEDULE_BRANCH_PREFIX) ? branch.slice(SCHEDULE_BRANCH_PREFIX.length) : undefined,
-};
 
 /** The rendered environment must contain the backup CronJob; ConfigError (exit 2) otherwise. */
 export function requireRenderedCronJob(

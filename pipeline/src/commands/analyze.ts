@@ -1,16 +1,7 @@
 import type { Command } from "commander";
-import { prometheusFromEnv } from "../adapters/prometheus.js";
-import {
-  type Explanation,
-  explainComparisons,
-  formatExplanation,
-  type Unexplained,
-} from "../analysis/explain.js";
-import { type MetricPlan, overallVerdict, planAnalysis, runAnalysis } from "../analysis/run.js";
-import { loadTemplates, rollouts } from "../analysis/templates.js";
-import { environmentByName, loadRepo } from "../config/load.js";
+import type { Explanation, Unexplained } from "../analysis/explain.js";
+import type { MetricPlan } from "../analysis/run.js";
 import { CheckFailedError, ExitCode, InputError } from "../errors.js";
-import { renderEnvironment } from "../manifests/render.js";
 import { color, progress, table } from "../output/format.js";
 import { contextFrom } from "./context.js";
 
@@ -80,6 +71,12 @@ Example:
     --canary-hash 7d9f8c6b5 --stable-hash 5c4b9d7f8`,
     )
     .action(async (envName: string, opts: AnalyzeOptions, cmd: Command) => {
+      const { prometheusFromEnv } = await import("../adapters/prometheus.js");
+      const { explainComparisons, formatExplanation } = await import("../analysis/explain.js");
+      const { overallVerdict, planAnalysis, runAnalysis } = await import("../analysis/run.js");
+      const { loadTemplates, rollouts } = await import("../analysis/templates.js");
+      const { environmentByName, loadRepo } = await import("../config/load.js");
+      const { renderEnvironment } = await import("../manifests/render.js");
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
       const env = environmentByName(repo, envName);

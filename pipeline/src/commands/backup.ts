@@ -3,22 +3,10 @@
 // runs before any request that writes.
 import type { Command } from "commander";
 import type { ArgoCd } from "../adapters/argocd-types.js";
-import { backupFreshness } from "../backup/freshness.js";
-import { backupConfigOf } from "../backup/live.js";
-import { planBackupRun, runBackup } from "../backup/run.js";
-import { validateSchedule } from "../backup/schedule.js";
-import {
-  planScheduleChange,
-  requireRenderedCronJob,
-  scheduleBranch,
-  scheduleCommitMessage,
-  schedulePatchPath,
-  schedulePullRequestText,
-} from "../backup/schedule-change.js";
-import { environmentByName, loadRepo, type Repo } from "../config/load.js";
+import { scheduleBranch } from "../backup/schedule-branch.js";
+import type { Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { ConfigError, ExitCode, InputError } from "../errors.js";
-import { renderEnvironment } from "../manifests/render.js";
 import { color, progress, table } from "../output/format.js";
 import { CONFIG_UNITS, formatDuration, parseHumanDuration } from "../time/duration.js";
 import { type Context, contextFrom } from "./context.js";
@@ -47,6 +35,10 @@ interface Prepared {
 
 /** Environment, backup configuration and the CronJob in the rendered overlay: all exit 2 when wrong. */
 async function prepare(ctx: Context, envName: string): Promise<Prepared> {
+  const { backupConfigOf } = await import("../backup/live.js");
+  const { requireRenderedCronJob } = await import("../backup/schedule-change.js");
+  const { environmentByName, loadRepo } = await import("../config/load.js");
+  const { renderEnvironment } = await import("../manifests/render.js");
   const repo = loadRepo(ctx.root);
   const env = environmentByName(repo, envName);
   const backup = backupConfigOf(env);
@@ -115,6 +107,8 @@ Examples:
         opts: { timeout?: string; pollInterval: string; dryRun?: boolean; ifStale?: boolean },
         cmd: Command,
       ) => {
+        const { backupFreshness } = await import("../backup/freshness.js");
+        const { planBackupRun, runBackup } = await import("../backup/run.js");
         const ctx = contextFrom(cmd);
         const timeoutOption = opts.timeout === undefined ? undefined : parseWait(opts.timeout, "--timeout");
         const pollMs = parseWait(opts.pollInterval, "--poll-interval");
@@ -202,6 +196,7 @@ Examples:
   ngx-release backup status staging --json`,
     )
     .action(async (envName: string, _opts: unknown, cmd: Command) => {
+      const { backupFreshness } = await import("../backup/freshness.js");
       const ctx = contextFrom(cmd);
       const { repo, env } = await prepare(ctx, envName);
       const argocd = await argoCd(ctx, repo);
@@ -256,6 +251,9 @@ Examples:
     )
     .action(
       async (envName: string, opts: { cron: string; timezone?: string; dryRun?: boolean }, cmd: Command) => {
+        const { validateSchedule } = await import("../backup/schedule.js");
+        const { planScheduleChange, scheduleCommitMessage, schedulePatchPath, schedulePullRequestText } =
+          await import("../backup/schedule-change.js");
         const ctx = contextFrom(cmd);
         // cron and time zone first: they need nothing but the text
         validateSchedule(opts.cron, opts.timezone ?? "Etc/UTC", { now: ctx.now() });

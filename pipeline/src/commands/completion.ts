@@ -2,7 +2,6 @@
 // `--environments` prints the environment names of the repository for the scripts to complete at Tab
 // time (nothing when there is no promotion.yaml here).
 import { type Command, Option } from "commander";
-import { loadRepo } from "../config/load.js";
 import { InputError } from "../errors.js";
 import { completionScript, completionSpec, SHELLS, type Shell } from "../output/completion.js";
 import { contextFrom } from "./context.js";
@@ -23,10 +22,11 @@ Examples:
   source <(ngx-release completion zsh)         # in ~/.zshrc
   ngx-release completion fish | source         # in ~/.config/fish/config.fish`,
     )
-    .action((shell: string | undefined, opts: { environments?: boolean }, cmd: Command) => {
+    .action(async (shell: string | undefined, opts: { environments?: boolean }, cmd: Command) => {
       const ctx = contextFrom(cmd);
       if (opts.environments) {
         try {
+          const { loadRepo } = await import("../config/load.js");
           ctx.print(
             loadRepo(ctx.root)
               .environments.map((e) => e.name)

@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { environmentByName, loadRepo } from "../config/load.js";
-import { diffAgainstRevision } from "../manifests/revision-diff.js";
 import { table } from "../output/format.js";
 import { contextFrom } from "./context.js";
 
@@ -27,6 +25,8 @@ Examples:
     )
     .action(
       async (envName: string, opts: { base: string; head?: string; summary?: boolean }, cmd: Command) => {
+        const { environmentByName, loadRepo } = await import("../config/load.js");
+        const { diffAgainstRevision } = await import("../manifests/revision-diff.js");
         const ctx = contextFrom(cmd);
         const repo = loadRepo(ctx.root);
         const env = environmentByName(repo, envName);

@@ -1,11 +1,8 @@
 // `ngx-release gate <env>`: are the gates for promoting into <env> open? Exit 1 when any is closed.
 // `--report` publishes the result as a commit status on the promotion PR's head.
 import type { Command } from "commander";
-import { loadRepo } from "../config/load.js";
 import { ExitCode } from "../errors.js";
 import type { GateReport } from "../gates/index.js";
-import { publishGateReport } from "../gates/publish.js";
-import { gateReportFor } from "../gates/run.js";
 import { color, table } from "../output/format.js";
 import { actionsRunUrl, contextFrom } from "./context.js";
 
@@ -61,6 +58,9 @@ Examples:
     )
     .action(
       async (envName: string, opts: { report?: boolean; sha?: string; dryRun?: boolean }, cmd: Command) => {
+        const { loadRepo } = await import("../config/load.js");
+        const { publishGateReport } = await import("../gates/publish.js");
+        const { gateReportFor } = await import("../gates/run.js");
         const ctx = contextFrom(cmd);
         const repo = loadRepo(ctx.root);
         const report = await gateReportFor(repo, envName, ctx.env);

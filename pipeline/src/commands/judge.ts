@@ -1,16 +1,7 @@
 import type { Command } from "commander";
-import { loadTemplates, rollouts } from "../analysis/templates.js";
-import { environmentByName, loadRepo } from "../config/load.js";
 import { InputError } from "../errors.js";
-import { canaryModel } from "../judge/model.js";
-import { formatSimulation } from "../judge/report.js";
-import {
-  DEFAULT_OPTIONS,
-  type SimulationOptions,
-  type SimulationResult,
-  simulate,
-} from "../judge/simulate.js";
-import { renderEnvironment } from "../manifests/render.js";
+import { DEFAULT_OPTIONS, type SimulationOptions } from "../judge/options.js";
+import type { SimulationResult } from "../judge/simulate.js";
 import { progress } from "../output/format.js";
 import { contextFrom } from "./context.js";
 
@@ -84,6 +75,12 @@ Example:
   ngx-release judge simulate --rate 50 --baseline-error 0.01 --baseline-p95 0.2 --runs 2000 --seed 1`,
     )
     .action(async (flags: SimulateFlags, cmd: Command) => {
+      const { loadTemplates, rollouts } = await import("../analysis/templates.js");
+      const { environmentByName, loadRepo } = await import("../config/load.js");
+      const { canaryModel } = await import("../judge/model.js");
+      const { formatSimulation } = await import("../judge/report.js");
+      const { renderEnvironment } = await import("../manifests/render.js");
+      const { simulate } = await import("../judge/simulate.js");
       const ctx = contextFrom(cmd);
       const options: SimulationOptions = {
         ...DEFAULT_OPTIONS,

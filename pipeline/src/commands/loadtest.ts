@@ -3,7 +3,6 @@
 // the ledger against the version and revision it ran on (the load-test gate reads it).
 import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
-import { environmentByName, loadRepo } from "../config/load.js";
 import { ExitCode } from "../errors.js";
 import { color, progress as progressOn, table } from "../output/format.js";
 import { contextFrom } from "./context.js";
@@ -50,6 +49,7 @@ Examples:
   ngx-release loadtest staging --find-capacity --json`,
     )
     .action(async (envName: string, opts: Options, cmd: Command) => {
+      const { environmentByName, loadRepo } = await import("../config/load.js");
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
       const env = environmentByName(repo, envName);

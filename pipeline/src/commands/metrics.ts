@@ -1,14 +1,8 @@
 // `ngx-release metrics`: the four delivery metrics of an environment from the deployment ledger,
 // optionally exported to Cloud Monitoring as custom gauges.
 import type { Command } from "commander";
-import { environmentByName, loadRepo } from "../config/load.js";
 import { InputError } from "../errors.js";
-import { openLedger } from "../ledger/open.js";
-import { parseSince } from "../metrics/dora.js";
-import { gitCommitClock } from "../metrics/git-clock.js";
-import { type CommitClock, firstKnownClock } from "../metrics/lead-start.js";
-import { measureEnvironment } from "../metrics/measure.js";
-import { alignedEnd, gaugePoints, METRIC_PREFIX, metricsText } from "../metrics/report.js";
+import type { CommitClock } from "../metrics/lead-start.js";
 import { parseInstant } from "../time/clock.js";
 import { contextFrom } from "./context.js";
 
@@ -53,6 +47,13 @@ Examples:
   GOOGLE_CLOUD_PROJECT=ngx-agents ngx-release metrics --since 1d --export --dry-run`,
     )
     .action(async (opts: Options, cmd: Command) => {
+      const { environmentByName, loadRepo } = await import("../config/load.js");
+      const { openLedger } = await import("../ledger/open.js");
+      const { parseSince } = await import("../metrics/dora.js");
+      const { gitCommitClock } = await import("../metrics/git-clock.js");
+      const { firstKnownClock } = await import("../metrics/lead-start.js");
+      const { measureEnvironment } = await import("../metrics/measure.js");
+      const { alignedEnd, gaugePoints, METRIC_PREFIX, metricsText } = await import("../metrics/report.js");
       const ctx = contextFrom(cmd);
       const sinceMs = parseSince(opts.since);
       if (sinceMs === undefined) {

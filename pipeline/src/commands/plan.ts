@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { ExitCode } from "../errors.js";
 import { color, progress } from "../output/format.js";
-import { buildPlan, loadForPlan } from "../plan/plan.js";
 import { contextFrom } from "./context.js";
 
 export function register(program: Command): void {
@@ -23,6 +22,7 @@ Examples:
   ngx-release plan --json | jq '.sections'`,
     )
     .action(async (_opts: unknown, cmd: Command) => {
+      const { buildPlan, loadForPlan } = await import("../plan/plan.js");
       const ctx = contextFrom(cmd);
       const repo = loadForPlan(ctx.root);
       const bar = progress(ctx.stderr, !ctx.json);

@@ -1,9 +1,7 @@
 // ngx-release promote <from> <to>: open or update the promotion pull request for <to>.
 import type { Command } from "commander";
-import { environmentByName, loadRepo } from "../config/load.js";
 import { table } from "../output/format.js";
-import { imageRef, versionOf } from "../promotion/images.js";
-import { checkOrder } from "../promotion/plan.js";
+import { imageRef, versionOf } from "../promotion/image-ref.js";
 import type { ChangeResult } from "../promotion/promote.js";
 import { type Context, contextFrom } from "./context.js";
 
@@ -45,6 +43,8 @@ Examples:
   ngx-release promote staging production --json`,
     )
     .action(async (from: string, to: string, opts: PromoteOptions, cmd: Command) => {
+      const { environmentByName, loadRepo } = await import("../config/load.js");
+      const { checkOrder } = await import("../promotion/plan.js");
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
       // bad input first (exit 2), then the gates (exit 1 when closed), then the forge

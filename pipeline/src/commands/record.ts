@@ -1,12 +1,7 @@
 // `ngx-release record <env>`: record in the deployment ledger what landed in <env> (the overlay's images
 // at HEAD) and how Argo CD says it is going. Workflows call it after a merge and while the rollout runs.
 import type { Command } from "commander";
-import { argoCdFromEnv } from "../adapters/argocd.js";
-import { environmentByName, loadRepo } from "../config/load.js";
 import { InputError } from "../errors.js";
-import { gitReader, headCommit } from "../ledger/git.js";
-import { openLedger } from "../ledger/open.js";
-import { recordEnvironment } from "../ledger/record.js";
 import { actionsRunUrl, contextFrom } from "./context.js";
 
 export function register(program: Command): void {
@@ -33,6 +28,11 @@ Examples:
   ngx-release record production --ref "$GITHUB_SHA" --dry-run --json`,
     )
     .action(async (envName: string, opts: { ref?: string; dryRun?: boolean }, cmd: Command) => {
+      const { argoCdFromEnv } = await import("../adapters/argocd.js");
+      const { environmentByName, loadRepo } = await import("../config/load.js");
+      const { gitReader, headCommit } = await import("../ledger/git.js");
+      const { openLedger } = await import("../ledger/open.js");
+      const { recordEnvironment } = await import("../ledger/record.js");
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
       const env = environmentByName(repo, envName);

@@ -1,6 +1,5 @@
 // ngx-release release --image <component>=<ref>...: put newly built images into the first environment.
 import type { Command } from "commander";
-import { loadRepo } from "../config/load.js";
 import { contextFrom } from "./context.js";
 import { reportChange } from "./promote.js";
 
@@ -31,6 +30,7 @@ Examples:
   ngx-release release --image api-gateway=…:1.4.2 --image orchestrator=…:1.4.2 --dry-run --json`,
     )
     .action(async (opts: { image: string[]; dryRun?: boolean }, cmd: Command) => {
+      const { loadRepo } = await import("../config/load.js");
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
       const { checkReleaseImages, release } = await import("../promotion/release.js");

@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { environmentByName, loadRepo } from "../config/load.js";
-import { renderEnvironment } from "../manifests/render.js";
 import { contextFrom } from "./context.js";
 
 export function register(program: Command): void {
@@ -20,6 +18,8 @@ Examples:
   ngx-release render staging --json | jq '.[] | select(.kind == "Rollout") | .metadata.name'`,
     )
     .action(async (envName: string, _opts: unknown, cmd: Command) => {
+      const { environmentByName, loadRepo } = await import("../config/load.js");
+      const { renderEnvironment } = await import("../manifests/render.js");
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
       const env = environmentByName(repo, envName);

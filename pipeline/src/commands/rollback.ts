@@ -1,12 +1,10 @@
 // ngx-release rollback <env> --reason <text> [--to <version>] | rollback --from-dispatch <payload.json>
 import { readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
-import { argoCdFromEnv } from "../adapters/argocd.js";
-import { environmentByName, loadRepo } from "../config/load.js";
 import { ExitCode, InputError } from "../errors.js";
 import { table } from "../output/format.js";
 import { logText } from "../output/inert.js";
-import { type ImageEntry, imageRef } from "../promotion/images.js";
+import { type ImageEntry, imageRef } from "../promotion/image-ref.js";
 import type { RollbackOutcome } from "../rollback/rollback.js";
 import { abortLine } from "../rollback/text.js";
 import { actionsRunUrl, type Context, contextFrom } from "./context.js";
@@ -63,6 +61,8 @@ Examples:
   ngx-release rollback --from-dispatch "$RUNNER_TEMP/payload.json" --json`,
     )
     .action(async (envArg: string | undefined, opts: Options, cmd: Command) => {
+      const { argoCdFromEnv } = await import("../adapters/argocd.js");
+      const { environmentByName, loadRepo } = await import("../config/load.js");
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
       const { parseDispatchPayload, reasonFromPayload, DISPATCH_FILE_LIMIT } = await import(

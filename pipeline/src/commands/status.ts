@@ -1,18 +1,8 @@
 // `ngx-release status [<env>]`: versions, Argo CD sync/health, rollouts, last deployment, backup and
 // promotion PR per environment. Exit 3 when Argo CD is configured but could not be read.
 import { type Command, Option } from "commander";
-import { argoCdFromEnv } from "../adapters/argocd.js";
-import { environmentByName, loadRepo } from "../config/load.js";
 import { ExitCode } from "../errors.js";
-import { gateReportFor, nowFrom } from "../gates/run.js";
-import { backupChecker } from "../gates/runners.js";
-import { gitReader, headCommit } from "../ledger/git.js";
-import { openLedger } from "../ledger/open.js";
 import { actionsOutput } from "../output/actions.js";
-import { pictureMermaid } from "../output/picture.js";
-import { collectStatus, renderStatus } from "../status/index.js";
-import { statusPicture } from "../status/picture.js";
-import { statusSummary } from "../status/summary.js";
 import { contextFrom } from "./context.js";
 
 export function register(program: Command): void {
@@ -44,6 +34,16 @@ Examples:
   ngx-release status --format mermaid     the picture (paste into Markdown inside a \`\`\`mermaid block)`,
     )
     .action(async (envName: string | undefined, opts: { format?: string; gates?: boolean }, cmd: Command) => {
+      const { argoCdFromEnv } = await import("../adapters/argocd.js");
+      const { environmentByName, loadRepo } = await import("../config/load.js");
+      const { gateReportFor, nowFrom } = await import("../gates/run.js");
+      const { backupChecker } = await import("../gates/runners.js");
+      const { gitReader, headCommit } = await import("../ledger/git.js");
+      const { openLedger } = await import("../ledger/open.js");
+      const { pictureMermaid } = await import("../output/picture.js");
+      const { collectStatus, renderStatus } = await import("../status/index.js");
+      const { statusPicture } = await import("../status/picture.js");
+      const { statusSummary } = await import("../status/summary.js");
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
       const envs = envName ? [environmentByName(repo, envName)] : repo.environments;

@@ -1,9 +1,6 @@
 // ngx-release unreject <version> --reason <text>: allow a rejected version to be promoted again.
 import type { Command } from "commander";
-import { loadRepo } from "../config/load.js";
 import { InputError } from "../errors.js";
-import { openLedger } from "../ledger/open.js";
-import { findRejection } from "../ledger/types.js";
 import { VERSION_PATTERN } from "../ledger/version.js";
 import { contextFrom } from "./context.js";
 
@@ -26,6 +23,9 @@ Example:
   ngx-release unreject 3f2a9c1b7d4e --reason "the latency regression was the upstream, fixed there"`,
     )
     .action(async (version: string, opts: { reason?: string; dryRun?: boolean }, cmd: Command) => {
+      const { loadRepo } = await import("../config/load.js");
+      const { openLedger } = await import("../ledger/open.js");
+      const { findRejection } = await import("../ledger/types.js");
       const ctx = contextFrom(cmd);
       if (!VERSION_PATTERN.test(version)) {
         throw new InputError(`${JSON.stringify(version)} is not a version id (12 lower-case hex digits)`);

@@ -1,11 +1,7 @@
 import type { Command } from "commander";
-import { environmentByName, loadRepo } from "../config/load.js";
 import { ExitCode } from "../errors.js";
-import { findingsTable } from "../manifests/findings.js";
-import { validateEnvironments } from "../manifests/validate.js";
 import { color, progress } from "../output/format.js";
 import { contextFrom } from "./context.js";
-import { reportToActions } from "./validate-actions.js";
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -39,6 +35,10 @@ Examples:
   ngx-release validate dev --allow-kind example.com/v1/Widget`,
     )
     .action(async (envNames: string[], opts: { allowKind: string[] }, cmd: Command) => {
+      const { environmentByName, loadRepo } = await import("../config/load.js");
+      const { findingsTable } = await import("../manifests/findings.js");
+      const { validateEnvironments } = await import("../manifests/validate.js");
+      const { reportToActions } = await import("./validate-actions.js");
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
       const envs = envNames.map((n) => environmentByName(repo, n));

@@ -1,7 +1,7 @@
 // `-o json|yaml|table` (kubectl's and argocd's spelling), with `--json` kept as an alias of `-o json`.
 // One place decides the format from the global options and the raw argv (cli.ts needs it before the
 // options were parsed, to report an error in the format that was asked for).
-import { stringify } from "yaml";
+import { createRequire } from "node:module";
 import { InputError } from "../errors.js";
 
 export const OUTPUT_FORMATS = ["table", "json", "yaml"] as const;
@@ -40,5 +40,9 @@ export function outputFormatFromArgv(argv: readonly string[]): OutputFormat {
 
 /** a machine-readable document in the chosen format (table callers print their own text) */
 export function formatData(value: unknown, format: "json" | "yaml"): string {
-  return format === "yaml" ? stringify(value, { lineWidth: 0 }) : `${JSON.stringify(value, null, 2)}\n`;
+  if (format !== "yaml") return `${JSON.stringify(value, null, 2)}\n`;
+  // loaded on first use so `--help` does not load the YAML library (Node resolves `yaml` to the same
+  // CommonJS build for import and require, so this is the instance the rest of the code uses)
+  const { stringify } = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return stringify(value, { lineWidth: 0 });
 }

@@ -3,14 +3,9 @@
 import { isMap, isScalar, isSeq, parse, parseDocument } from "yaml";
 import { yamlData } from "../config/yaml-data.js";
 import { ConfigError } from "../errors.js";
+import type { ImageEntry } from "./image-ref.js";
 
-export interface ImageEntry {
-  /** the image name used in base manifests, e.g. "ngx/orchestrator" */
-  readonly name: string;
-  readonly newName?: string;
-  readonly newTag?: string;
-  readonly digest?: string;
-}
+export { type ImageEntry, imageRef, versionOf } from "./image-ref.js";
 
 /** Parses the images of an overlay; `file` names the file in errors. */
 export function readImages(content: string, file: string): ImageEntry[] {
@@ -46,11 +41,6 @@ export function readImages(content: string, file: string): ImageEntry[] {
       ...(entry.digest ? { digest: entry.digest as string } : {}),
     };
   });
-}
-
-/** "registry/name:tag@sha256:…" as the image will be pulled. */
-export function imageRef(e: ImageEntry): string {
-  return `${e.newName ?? e.name}${e.newTag ? `:${e.newTag}` : ""}${e.digest ? `@${e.digest}` : ""}`;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -109,12 +99,6 @@ export function componentOf(entry: Pick<ImageEntry, "name">): string {
 }
 
 /** The short human version of an image: its tag, else the first 12 hex digits of its digest. */
-export function versionOf(entry: ImageEntry): string {
-  if (entry.newTag) return entry.newTag;
-  if (entry.digest) return entry.digest.replace(/^sha256:/, "").slice(0, 12);
-  return "(base)";
-}
-
 export function sameImage(a: ImageEntry | undefined, b: ImageEntry | undefined): boolean {
   return (
     a?.name === b?.name && a?.newName === b?.newName && a?.newTag === b?.newTag && a?.digest === b?.digest
