@@ -76,4 +76,26 @@ describe("abortRollouts", () => {
       status: "not-configured",
     });
   });
+
+  it.each([
+    ["a wrong token (401)", "wrong", /HTTP 401.*ARGOCD_AUTH_TOKEN is missing, invalid or expired/],
+    [
+      "a token without RBAC on the app (403)",
+      undefined,
+      /HTTP 403.*the account of ARGOCD_AUTH_TOKEN lacks this permission/,
+    ],
+  ])("names ARGOCD_AUTH_TOKEN for %s", async (_what, token, expected) => {
+    await start();
+    if (token === undefined) argo.forbidden.add(APP);
+    const argocd = new RestArgoCd({
+      server: argo.url,
+      token: token ?? argo.token,
+      retries: 0,
+      retryDelayMs: 1,
+    });
+    const out = await abortRollouts({ argocd, app: APP, rollouts: undefined });
+    expect(out.status).toBe("failed");
+    expect(out.error).toMatch(expected);
+    expect(argo.actions).toEqual([]);
+  });
 });

@@ -248,7 +248,7 @@ export class RestArgoCd implements ArgoCd {
       e.status === 401
         ? "ARGOCD_AUTH_TOKEN is missing, invalid or expired (create one with `argocd account generate-token`)"
         : e.status === 403
-          ? "the token's Argo CD RBAC role lacks this permission (applications get/sync/action on the project), or the application does not exist (Argo CD answers 403 for both)"
+          ? "the account of ARGOCD_AUTH_TOKEN lacks this permission in Argo CD RBAC (applications get/sync/action on the project), or the application does not exist (Argo CD answers 403 for both)"
           : e.status === 404
             ? "check argocdApplication in environments/promotion.yaml and the resource's group/version/kind/namespace/name"
             : undefined;

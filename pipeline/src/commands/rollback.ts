@@ -43,17 +43,26 @@ export function register(program: Command): void {
       "after",
       `
 Steps (each idempotent, so a rerun or a duplicate dispatch finishes the same work):
+  0. with --from-dispatch: a payload of 64 KB or more is refused unread (exit 2); then Argo CD must
+     confirm the Rollout named failed (aborted, Degraded, or a Failed AnalysisRun at the payload's
+     revision) before anything is written
   1. abort every Rollout of <env> that Argo CD reports as progressing or paused (ARGOCD_SERVER)
-  2. choose the target: the newest deployment of <env> that succeeded and is not rejected, or --to
+  2. choose the target: the newest deployment of <env> made by the pipeline identity that succeeded
+     and is not rejected (or --to); its images are read from Git at that deployment's commit
   3. reject the failing version (promote and release refuse it until \`ngx-release unreject\`) and
      mark its deployment failure
   4. close open promote/<env> and release/<env> pull requests with a comment
   5. one commit on rollback/<env> restoring exactly those images, one PR; merged automatically when
-     rollback.autoMerge (environments/promotion.yaml) says so; Argo CD's auto-sync applies it
+     rollback.autoMerge (environments/promotion.yaml) says so and the dispatch names a failed
+     analysis or abort; Argo CD's auto-sync applies it
 
-Exit codes: 0 rolled back (or a stale dispatch ignored) · 1 no known good version, --to refused, or
-the auto-merge was refused · 2 bad input · 3 a remote failed — including: Git was rolled back but
-the Rollouts were NOT aborted (Argo CD unreachable); rerun to finish.
+Exit codes: 0 rolled back; a stale or duplicate dispatch acknowledged; a rerun finished an
+     earlier rollback (docs/rollback.md lists every outcome)
+  1  Argo CD does not confirm the dispatch (nothing written); no known good version; --to refused;
+     the auto-merge refused
+  2  bad input: payload field missing, payload of 64 KB or more, bad version id, no --reason
+  3  a remote failed: Argo CD could not be asked (PR left for review, nothing rejected), or Git was
+     rolled back but the Rollouts were NOT aborted; rerun once Argo CD answers to finish
 
 Examples:
   ngx-release rollback production --reason "p95 latency doubled after 1.4.2"

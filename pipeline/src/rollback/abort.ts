@@ -4,6 +4,7 @@
 // (Degraded with status.abort) or fully promoted (Healthy) is left alone. Argo CD being unreachable
 // is reported, never thrown: the Git rollback still has to happen.
 import type { ArgoCd, ResourceRef } from "../adapters/argocd-types.js";
+import { errorText } from "./confirm.js";
 
 export type RolloutAbortResult =
   | "aborted"
@@ -25,8 +26,9 @@ export interface AbortOutcome {
 
 const MOVING = new Set(["Progressing", "Suspended", "Paused", "Unknown", "Missing", ""]);
 
+/** the error with its hint: a 401/403 from Argo CD then names ARGOCD_AUTH_TOKEN (adapters/argocd.ts) */
 function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return errorText(e);
 }
 
 export async function abortRollouts(input: {
