@@ -5,6 +5,7 @@ import { register as analyze } from "./analyze.js";
 import { register as backup } from "./backup.js";
 import { register as completion } from "./completion.js";
 import { register as diff } from "./diff.js";
+import { register as doctor } from "./doctor.js";
 import { register as gate } from "./gate.js";
 import { register as judge } from "./judge.js";
 import { register as loadtest } from "./loadtest.js";
@@ -39,4 +40,5 @@ export function registerCommands(program: Command): void {
   metrics(program);
   completion(program);
   wait(program);
+  doctor(program);
 }

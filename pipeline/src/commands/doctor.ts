@@ -1,0 +1,51 @@
+// `ngx-release doctor`: read-only checks of the configuration, GitHub, Argo CD per environment,
+// Prometheus and Google credentials, one line each with what to fix (status/doctor.ts).
+import type { Command } from "commander";
+import { argoCdFromEnv } from "../adapters/argocd.js";
+import { prometheusFromEnv } from "../adapters/prometheus.js";
+import { loadRepo } from "../config/load.js";
+import { ExitCode } from "../errors.js";
+import { table } from "../output/format.js";
+import { runDoctor } from "../status/doctor.js";
+import { contextFrom } from "./context.js";
+
+export function register(program: Command): void {
+  program
+    .command("doctor")
+    .description("read-only checks of every configured service and credential, each with what to fix")
+    .addHelpText(
+      "after",
+      `
+Reads only: the base branch and pull requests on GitHub, each environment's Argo CD application, one
+Prometheus query, Google credentials on disk. Exit codes: 0 nothing failed (warnings allowed) · 1 a
+check failed · 2 the configuration itself is wrong.
+
+Examples:
+  ngx-release doctor
+  ngx-release doctor -o json`,
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      const ctx = contextFrom(cmd);
+      const repo = loadRepo(ctx.root);
+      const { createForge } = await import("../adapters/forge-factory.js");
+      const argocd = argoCdFromEnv(ctx.env, repo.config);
+      const prometheus = prometheusFromEnv(ctx.env, undefined, { attempts: 1 });
+      const checks = await runDoctor({
+        repo,
+        env: ctx.env,
+        ...(ctx.tokenSource ? { tokenSource: ctx.tokenSource } : {}),
+        forge: await createForge(ctx.env, repo),
+        ...(argocd ? { argocd } : {}),
+        ...(prometheus ? { prometheus } : {}),
+      });
+      if (ctx.json) ctx.printJson({ ok: checks.every((c) => c.state !== "fail"), checks });
+      else
+        ctx.print(
+          table(
+            ["CHECK", "STATE", "DETAIL", "FIX"],
+            checks.map((c) => [c.name, c.state.toUpperCase(), c.detail, c.fix ?? ""]),
+          ),
+        );
+      if (checks.some((c) => c.state === "fail")) process.exitCode = ExitCode.checkFailed;
+    });
+}
