@@ -2,13 +2,9 @@
 // complete, the gates of promoting into it are open, or its backup is within the RPO. Exit 0 when it
 // holds, 1 on timeout or an aborted Rollout, 2 bad input, 3 Argo CD failing.
 import { type Command, Option } from "commander";
-import { argoCdFromEnv } from "../adapters/argocd.js";
-import { environmentByName, loadRepo } from "../config/load.js";
 import { ConfigError, ExitCode, InputError } from "../errors.js";
-import { closedReasons, gateReportFor } from "../gates/run.js";
-import { backupChecker } from "../gates/runners.js";
 import { progress } from "../output/format.js";
-import { type Look, rolloutLook, waitUntil } from "../status/wait.js";
+import type { Look } from "../status/wait.js";
 import { FINE_UNITS, parseHumanDuration } from "../time/duration.js";
 import { contextFrom } from "./context.js";
 
@@ -58,6 +54,11 @@ Examples:
         opts: { for: (typeof CONDITIONS)[number]; timeout: string; interval: string },
         cmd: Command,
       ) => {
+        const { argoCdFromEnv } = await import("../adapters/argocd.js");
+        const { environmentByName, loadRepo } = await import("../config/load.js");
+        const { closedReasons, gateReportFor } = await import("../gates/run.js");
+        const { backupChecker } = await import("../gates/runners.js");
+        const { rolloutLook, waitUntil } = await import("../status/wait.js");
         const ctx = contextFrom(cmd);
         const timeoutMs = duration(opts.timeout, "--timeout");
         const intervalMs = duration(opts.interval, "--interval");
