@@ -1,12 +1,8 @@
 // `ngx-release doctor`: read-only checks of the configuration, GitHub, Argo CD per environment,
 // Prometheus and Google credentials, one line each with what to fix (status/doctor.ts).
 import type { Command } from "commander";
-import { argoCdFromEnv } from "../adapters/argocd.js";
-import { prometheusFromEnv } from "../adapters/prometheus.js";
-import { loadRepo } from "../config/load.js";
 import { ExitCode } from "../errors.js";
 import { table } from "../output/format.js";
-import { runDoctor } from "../status/doctor.js";
 import { contextFrom } from "./context.js";
 
 export function register(program: Command): void {
@@ -25,6 +21,10 @@ Examples:
   ngx-release doctor -o json`,
     )
     .action(async (_opts: unknown, cmd: Command) => {
+      const { argoCdFromEnv } = await import("../adapters/argocd.js");
+      const { prometheusFromEnv } = await import("../adapters/prometheus.js");
+      const { loadRepo } = await import("../config/load.js");
+      const { runDoctor } = await import("../status/doctor.js");
       const ctx = contextFrom(cmd);
       const repo = loadRepo(ctx.root);
       const { createForge } = await import("../adapters/forge-factory.js");
