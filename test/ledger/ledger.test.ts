@@ -199,6 +199,33 @@ function githubLedger(): GitHubLedger {
 contract("GitHub", async () => githubLedger());
 
 describe("GitHub ledger requests", () => {
+  it("reads load tests newest first and stops paging once the limit of the environment's records is met", async () => {
+    const ledger = githubLedger();
+    for (const [i, env] of ["staging", "staging", "dev", "staging", "staging", "staging"].entries()) {
+      await ledger.recordLoadTest({
+        environment: env,
+        version: versionOf(V1),
+        revision: SHA1,
+        revisionFrom: "argocd",
+        mode: "profile",
+        passed: true,
+        at: `2026-11-26T1${i}:00:00.000Z`,
+        summary: `run ${i}`,
+        result: {} as LoadTestResult,
+      });
+    }
+    const pages = () =>
+      server.requests.filter((r) => r.method === "GET" && r.path.endsWith("/deployments")).length;
+    let before = pages();
+    const all = await ledger.listLoadTests("staging");
+    const unlimited = pages() - before;
+    expect(all.map((r) => r.summary)).toEqual(["run 5", "run 4", "run 3", "run 1", "run 0"]);
+    before = pages();
+    const two = await ledger.listLoadTests("staging", { limit: 2 });
+    expect(two.map((r) => r.summary)).toEqual(["run 5", "run 4"]);
+    expect(pages() - before).toBeLessThan(unlimited);
+  });
+
   it("keeps a load test as a closed deployment in its own environment at the tested revision", async () => {
     const ledger = githubLedger();
     await ledger.recordLoadTest({
@@ -347,6 +374,24 @@ describe("GitHub ledger requests", () => {
         createdAt: unreject.created_at,
       },
     ]);
+    // a planted passing load test would open the load-test gate: left out and reported too
+    const plantedRun = gh.seed({
+      sha: SHA1,
+      environment: LOAD_TESTS_ENVIRONMENT,
+      payload: {
+        "ngx-release": 1,
+        loadTest: {
+          environment: "staging",
+          version: versionOf(V2),
+          revision: SHA1,
+          passed: true,
+          at: "2026-11-27T00:00:00Z",
+        },
+      },
+      creator: "mallory",
+    });
+    expect(await ledger.listLoadTests("staging", { limit: 50 })).toEqual([]);
+    expect(ledger.ignored().map((r) => r.id)).toContain(String(plantedRun.id));
     // without an identity, every record counts (the previous behaviour, for repositories that set none)
     const open = new GitHubLedger(plainOctokit(), "ngx-agents/ngx-agents-delivery", "main");
     expect((await open.listDeployments("prod")).map((d) => d.id)).toEqual([String(planted.id), ours.id]);

@@ -234,12 +234,21 @@ export class GitHubLedger implements Ledger {
     environment: string,
     options: { limit?: number } = {},
   ): Promise<readonly LoadTestRecord[]> {
+    const recordOf = (payload: unknown) => {
+      const p = parsePayload(payload)?.loadTest as NewLoadTestRecord | undefined;
+      return p && typeof p === "object" && p.environment === environment && typeof p.version === "string"
+        ? p
+        : undefined;
+    };
     const out: LoadTestRecord[] = [];
-    for (const d of await this.deploymentsOf(LOAD_TESTS_ENVIRONMENT)) {
-      const p = parsePayload(d.payload)?.loadTest as NewLoadTestRecord | undefined;
-      if (!p || typeof p !== "object" || p.environment !== environment || typeof p.version !== "string")
-        continue;
-      out.push({ ...p, id: String(d.id) });
+    // newest first: with a limit, paging stops once that many records of the environment were seen
+    // a record made by anyone but the pipeline identity is a claim nobody vouches for: left out (ignored())
+    const counted = (d: RawDeployment) =>
+      recordOf(d.payload) !== undefined &&
+      (this.trustedCreator === undefined || d.creator?.login === this.trustedCreator);
+    for (const d of await this.deploymentsOf(LOAD_TESTS_ENVIRONMENT, options.limit, counted)) {
+      const p = recordOf(d.payload);
+      if (p && this.trusted(d)) out.push({ ...p, id: String(d.id) });
     }
     out.sort((a, b) => b.at.localeCompare(a.at));
     return options.limit ? out.slice(0, options.limit) : out;
@@ -277,7 +286,14 @@ export class GitHubLedger implements Ledger {
   }
 
   /** newest first; with `limit`, stops paging once that many ngx-release deployments were seen */
-  private async deploymentsOf(environment: string, limit?: number): Promise<RawDeployment[]> {
+  private async deploymentsOf(
+    environment: string,
+    limit?: number,
+    /** which deployments count towards `limit` (default: ngx-release's deployment records by a trusted creator) */
+    counts: (d: RawDeployment) => boolean = (d) =>
+      deploymentPayload(d.payload) !== undefined &&
+      (this.trustedCreator === undefined || d.creator?.login === this.trustedCreator),
+  ): Promise<RawDeployment[]> {
     try {
       let ours = 0;
       return (await this.octokit.paginate(
@@ -290,11 +306,7 @@ export class GitHubLedger implements Ledger {
         },
         (response, done) => {
           const page = response.data as unknown as RawDeployment[];
-          ours += page.filter(
-            (d) =>
-              deploymentPayload(d.payload) !== undefined &&
-              (this.trustedCreator === undefined || d.creator?.login === this.trustedCreator),
-          ).length;
+          ours += page.filter(counts).length;
           if (limit && ours >= limit) done();
           return page;
         },
