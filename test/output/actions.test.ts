@@ -13,6 +13,7 @@ import { runCli } from "../helpers/cli.js";
 import { TEST_NOW } from "../helpers/clock.js";
 import { mermaidBlocks, parseMermaid } from "../helpers/mermaid.js";
 import { BROKEN } from "../manifests/helpers.js";
+import { DEFAULT_COMPONENTS, fixtureFiles, gitRepo, pinned, uniform } from "../promotion/fixture.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 let scratch: string;
@@ -109,6 +110,34 @@ describe("GitHub Actions output", () => {
       '::error title=ngx-release%3A InputError (exit 2)::unknown environment "qa%0A::warning::forged" (valid: dev, staging, production)',
     ]);
     expect(readFileSync(file, "utf8")).toContain("### ❌ ngx-release failed (exit 2)");
+  });
+
+  it("promote: the job summary carries the pull request text with the picture and the links", async () => {
+    const file = summaryFile();
+    const dir = gitRepo(fixtureFiles({ dev: uniform(DEFAULT_COMPONENTS, pinned("1.1.0")) }));
+    const r = await runCli(["promote", "dev", "staging", "--dry-run"], { cwd: dir, env: actionsEnv(file) });
+    expect(r.code, r.stderr).toBe(0);
+    const summary = readFileSync(file, "utf8");
+    expect(summary.startsWith("## ngx\\-release\\: staging planned\n")).toBe(true);
+    expect(summary).toContain("**Promote staging\\: api\\-gateway 1\\.1\\.0, orchestrator 1\\.1\\.0**");
+    const blocks = mermaidBlocks(summary);
+    expect(blocks).toHaveLength(1);
+    expect(await parseMermaid(blocks[0] as string)).toBe("flowchart-v2");
+    expect(summary).toContain(
+      "(<https://argocd.example.test/applications/argocd/ngx-agents-dev?resource=&node=argoproj.io%2FRollout%2Fngx-agents%2Forchestrator%2F0>)",
+    );
+    expect(summary).not.toContain("<!-- ngx-release:");
+  });
+
+  it("gate: the job summary is a table of the gates with their reasons", async () => {
+    const file = summaryFile();
+    const r = await runCli(["gate", "staging"], { cwd: repo.root, env: actionsEnv(file) });
+    expect(r.code).toBe(1);
+    const summary = readFileSync(file, "utf8");
+    expect(summary).toContain("## ngx-release gate staging: ❌ closed (from dev)");
+    expect(summary).toContain(
+      "| synced\\-healthy | CLOSED | Argo CD not configured \\(set ARGOCD\\_SERVER and ARGOCD\\_AUTH\\_TOKEN\\) |",
+    );
   });
 
   it("outside Actions: no annotations, no summary", async () => {

@@ -1,8 +1,10 @@
 // `ngx-release gate <env>`: are the gates for promoting into <env> open? Exit 1 when any is closed.
 // `--report` publishes the result as a commit status on the promotion PR's head.
+
 import type { Command } from "commander";
 import { ExitCode } from "../errors.js";
 import type { GateReport } from "../gates/index.js";
+import { actionsOutput, gateSummary } from "../output/actions.js";
 import { color, table } from "../output/format.js";
 import { actionsRunUrl, contextFrom } from "./context.js";
 
@@ -73,6 +75,7 @@ Examples:
             { ...opts, targetUrl: actionsRunUrl(ctx.env) },
             ctx.info,
           );
+        actionsOutput(ctx.env).summary(gateSummary(report));
         if (ctx.json) ctx.printJson({ ...report, ...(published ? { published } : {}) });
         else ctx.print(renderGateReport(report));
         if (!report.open) {

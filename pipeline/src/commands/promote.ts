@@ -1,5 +1,6 @@
 // ngx-release promote <from> <to>: open or update the promotion pull request for <to>.
 import type { Command } from "commander";
+import { actionsOutput, pullRequestSummary } from "../output/actions.js";
 import { table } from "../output/format.js";
 import { imageRef, versionOf } from "../promotion/image-ref.js";
 import type { ChangeResult } from "../promotion/promote.js";
@@ -83,6 +84,9 @@ export function reportChange(
   nothing: string,
 ): void {
   const pr = result.outcome?.pullRequest;
+  actionsOutput(ctx.env).summary(
+    pullRequestSummary(`ngx-release: ${result.env} ${result.status}`, result.text, pr?.url),
+  );
   if (ctx.json) {
     ctx.printJson({
       status: result.status,

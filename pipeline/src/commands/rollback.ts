@@ -2,6 +2,7 @@
 import { readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { ExitCode, InputError } from "../errors.js";
+import { actionsOutput, pullRequestSummary } from "../output/actions.js";
 import { table } from "../output/format.js";
 import { logText } from "../output/inert.js";
 import { type ImageEntry, imageRef } from "../promotion/image-ref.js";
@@ -195,6 +196,7 @@ function short(image: ImageEntry): string {
 
 function finish(ctx: Context, o: RollbackOutcome, forge: string, ledger: string): void {
   const p = problem(o);
+  actionsOutput(ctx.env).summary(pullRequestSummary(`ngx-release rollback: ${o.message}`, o.text));
   if (ctx.json) {
     ctx.printJson({
       status: o.status,

@@ -70,3 +70,39 @@ export function reportErrorToActions(
   actions.annotate({ level: "error", title: `ngx-release: ${e.name} (exit ${e.exitCode})`, message });
   actions.summary(`### ❌ ngx-release failed (exit ${e.exitCode})\n\n${mdText(message, 2000)}`);
 }
+
+/** The job summary of a command that wrote (or would write) a pull request: its text, picture included. */
+export function pullRequestSummary(
+  heading: string,
+  text: { readonly title: string; readonly body: string } | undefined,
+  url?: string,
+): string {
+  const lines = [`## ${mdText(heading, 300)}`, ""];
+  if (!text) return lines.join("\n");
+  lines.push(
+    `**${mdText(text.title, 300)}**${url && /^https?:\/\//.test(url) ? ` — [pull request](<${url.replace(/[<>\s]/g, encodeURIComponent)}>)` : ""}`,
+    "",
+  );
+  // the body is pullRequestText's own Markdown (foreign values already inert); its marker comment is dropped
+  lines.push(text.body.replace(/<!-- ngx-release:[\s\S]*?-->\s*$/, "").trimEnd());
+  return lines.join("\n");
+}
+
+/** The job summary of `gate`: open or closed, one row per gate with its reason. */
+export function gateSummary(report: {
+  readonly environment: string;
+  readonly from: string;
+  readonly open: boolean;
+  readonly gates: readonly { name: string; open: boolean; reason: string }[];
+}): string {
+  return [
+    `## ngx-release gate ${mdText(report.environment, 100)}: ${report.open ? "✅ open" : "❌ closed"} (from ${mdText(report.from, 100)})`,
+    "",
+    report.gates.length === 0
+      ? "_No gates are configured._"
+      : markdownTable(
+          ["gate", "state", "reason"],
+          report.gates.map((g) => [g.name, g.open ? "open" : "CLOSED", g.reason]),
+        ),
+  ].join("\n");
+}
