@@ -111,4 +111,32 @@ describe("status --format mermaid", () => {
       await argo.close();
     }
   });
+
+  it("--watch refreshes every --interval, --times of them, with a heading each (no terminal)", async () => {
+    const r = await runCli(["status", "staging", "--watch", "--interval", "100ms", "--times", "3"], {
+      cwd: repo.root,
+      env: { NGX_NOW: TEST_NOW },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.match(/^--- refresh \d at 2026-11-26T12:00:00\.000Z ---$/gm)).toEqual([
+      "--- refresh 1 at 2026-11-26T12:00:00.000Z ---",
+      "--- refresh 2 at 2026-11-26T12:00:00.000Z ---",
+      "--- refresh 3 at 2026-11-26T12:00:00.000Z ---",
+    ]);
+    expect(r.stdout.match(/^== staging /gm)).toHaveLength(3);
+  });
+
+  it("--watch refuses a bad --interval or --times with exit 2 before printing anything", async () => {
+    for (const [args, message] of [
+      [["--interval", "soon"], '--interval "soon" is not a duration'],
+      [["--interval", "0s"], '--interval "0s" must be longer than 0'],
+      [["--times", "0"], '--times "0" must be at least 1'],
+      [["--times", "two"], '--times "two" is not a whole number of refreshes'],
+    ] as const) {
+      const r = await runCli(["status", "--watch", ...args], { cwd: repo.root, env: { NGX_NOW: TEST_NOW } });
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stdout).toBe("");
+    }
+  });
 });
