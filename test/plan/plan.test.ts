@@ -22,7 +22,7 @@ describe("ngx-release plan", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Release chain: dev → staging → production");
     expect(r.stdout).toMatch(/dev\s+api\s+1\.4\.0\s+registry\.example\.com\/shop\/api/);
-    expect(r.stdout).toMatch(/production\s+api\s+sha256:fedcba987654…/);
+    expect(r.stdout).toMatch(/production\s+api\s+@fedcba987654\s/);
     expect(r.stdout).toContain("dev → staging: 2 image(s) would change");
     expect(r.stdout).toContain("staging → production: 1 image(s) would change");
     expect(r.stdout).toContain("staging requires a digest; dev only has a tag");

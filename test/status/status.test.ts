@@ -37,7 +37,7 @@ describe("status", () => {
     expect(r.stdout).toMatch(
       new RegExp(`deployed  ${repo.c1.slice(0, 7)} version ${versionOf(V1)}: success`),
     );
-    expect(r.stdout).toContain("nothing recorded (ngx-release record <env>)");
+    expect(r.stdout).toContain("nothing recorded (ngx-release record staging)");
     expect(r.stdout).toContain("0123456789ab (production)");
     expect(r.stdout).toContain("canary error rate 7%");
   });

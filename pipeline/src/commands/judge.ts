@@ -92,6 +92,10 @@ Example:
         seed: number("--seed", flags.seed, "1"),
         buckets: (flags.buckets ?? "").split(",").map((b) => number("--buckets", b, "0.1,0.25,0.5,1,2,5")),
       };
+      if (!Number.isInteger(options.runs) || options.runs < 1)
+        throw new InputError(
+          `--runs ${flags.runs}: expected a whole number of canaries ≥ 1, e.g. --runs 2000`,
+        );
       const sorted = [...options.buckets].sort((a, b) => a - b);
       if (options.buckets.some((b, i) => b <= 0 || b !== sorted[i] || sorted.indexOf(b) !== i))
         throw new InputError(

@@ -3,6 +3,17 @@ import { ExitCode } from "../errors.js";
 import { color, progress } from "../output/format.js";
 import { contextFrom } from "./context.js";
 
+/** the titles of plan/sections.ts defaultSections, in order (kept here so --help loads nothing; a test compares them) */
+const SECTIONS = [
+  "Validation",
+  "Images per environment",
+  "What the next promotions would change",
+  "Rendered change each promotion would make",
+  "Gates for each promotion (closed when they cannot be evaluated)",
+  "Canary steps per environment",
+  "Open pull requests of the release chain",
+];
+
 export function register(program: Command): void {
   program
     .command("plan")
@@ -12,9 +23,10 @@ export function register(program: Command): void {
     .addHelpText(
       "after",
       `
-Sections: validation of every environment, images per environment, what the next promotions would
-change, canary steps per environment, and the open pull requests of the release chain (GitHub with
-GITHUB_TOKEN, else the local checkout; a forge that cannot be reached is reported, not a failure).
+Sections, in order:
+${SECTIONS.map((s) => `  ${s}`).join("\n")}
+Open pull requests come from GitHub with GITHUB_TOKEN, else the local checkout (a forge that cannot be
+reached is reported, not a failure). Gates and refused promotions are reported (CLOSED), not failures.
 Exit codes: 0 all sections ok, 1 validation findings (or another section said no), 2 bad repository or configuration.
 
 Examples:
@@ -39,7 +51,7 @@ Examples:
         ctx.print(`Release chain: ${plan.environments.join(" → ")}`);
         for (const s of plan.sections) {
           ctx.print(
-            `\n${color.bold(`== ${s.title}`)} ${s.ok ? color.green("ok") : color.red("FAILED")}\n${s.text}`,
+            `\n${color.bold(`== ${s.title}`)} ${s.label ? color.red(s.label) : s.ok ? color.green("ok") : color.red("FAILED")}\n${s.text}`,
           );
         }
         for (const n of plan.notes) ctx.print(`${color.yellow("note:")} ${n}`);

@@ -9,6 +9,21 @@ import type { PlanSection } from "./sections.js";
 
 const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+const REASON_WIDTH = 72;
+
+/** `text` in lines of at most `width` characters, broken at spaces (a longer word keeps its line) */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  return [...lines, line];
+}
+
 export const renderedDiffSection: PlanSection = {
   id: "rendered-diff",
   title: "Rendered change each promotion would make",
@@ -63,20 +78,46 @@ export const gatesSection: PlanSection = {
     const title = "Gates for each promotion (closed when they cannot be evaluated)";
     const data = [];
     const rows: string[][] = [];
+    const versions: string[] = [];
+    let closed = 0;
+    // a long reason continues on rows of its own, so the table stays as wide as a terminal
+    const push = (into: string, gate: string, state: string, reason: string) =>
+      wrap(reason, REASON_WIDTH).forEach((line, i) => {
+        rows.push(i === 0 ? [into, gate, state, line] : ["", "", "", line]);
+      });
     for (const target of repo.environments.slice(1)) {
       try {
         const report = await gateReportFor(repo, target.name, env);
         data.push(report);
+        versions.push(`${report.version} = the images now in ${report.from}, promoted into ${target.name}`);
         if (report.gates.length === 0) rows.push([target.name, "(none configured)", "", ""]);
-        for (const g of report.gates) rows.push([target.name, g.name, g.open ? "open" : "CLOSED", g.reason]);
+        for (const g of report.gates) {
+          if (!g.open) closed++;
+          push(target.name, g.name, g.open ? "open" : "CLOSED", g.reason);
+        }
       } catch (e) {
         if (!isNgxError(e)) throw e;
         data.push({ environment: target.name, error: describe(e) });
-        rows.push([target.name, "(not evaluated)", "", describe(e)]);
+        closed++;
+        push(target.name, "(not evaluated)", "", describe(e));
       }
     }
     const text =
-      rows.length === 0 ? "only one environment: no gates" : table(["INTO", "GATE", "STATE", "REASON"], rows);
-    return { id: "gates", title, ok: true, text, data };
+      rows.length === 0
+        ? "only one environment: no gates"
+        : [
+            "version ids (the first 12 hex of a hash of an environment's images; gates, the ledger and rollbacks name versions by them):",
+            ...versions.map((v) => `  ${v}`),
+            "",
+            table(["INTO", "GATE", "STATE", "REASON"], rows),
+          ].join("\n");
+    return {
+      id: "gates",
+      title,
+      ok: true,
+      ...(closed > 0 ? { label: `CLOSED (${closed})` } : {}),
+      text,
+      data,
+    };
   },
 };

@@ -16,6 +16,15 @@ export function short(v: string | undefined): string | undefined {
   return v?.replace(/sha256:([0-9a-f]{12})[0-9a-f]{52}/, "sha256:$1…");
 }
 
+/** "1.4.2 @0123456789ab" (the tag people know, the digest short), "@0123456789ab" without a tag */
+export function readable(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const at = v.indexOf("@sha256:");
+  const digest = (d: string) => `@${d.replace(/^sha256:/, "").slice(0, 12)}`;
+  if (at > 0) return `${v.slice(0, at)} ${digest(v.slice(at + 1))}`;
+  return v.startsWith("sha256:") ? digest(v) : v;
+}
+
 /** What every section can read; sections may also fetch more (lazily importing adapters). */
 export interface PlanContext {
   readonly repo: Repo;
@@ -34,6 +43,8 @@ export interface SectionResult {
   readonly title: string;
   /** false makes `plan` exit 1 */
   readonly ok: boolean;
+  /** a word for the header instead of ok/FAILED when the section reports without failing (e.g. CLOSED) */
+  readonly label?: string;
   /** human text (a table or a few lines) */
   readonly text: string;
   /** what `--json` shows under sections.<id> */
@@ -68,7 +79,7 @@ export const imagesSection: PlanSection = {
     const rows = images.flatMap((e) =>
       e.images.length === 0
         ? [[e.env, "(none)", `no images: block in ${e.file}`, ""]]
-        : e.images.map((i) => [e.env, i.component, short(version(i)) ?? "(no tag or digest)", i.image]),
+        : e.images.map((i) => [e.env, i.component, readable(version(i)) ?? "(no tag or digest)", i.image]),
     );
     return {
       id: "images",
@@ -97,8 +108,8 @@ export const promotionsSection: PlanSection = {
       if (p.changes.length === 0) return `${p.from} → ${p.to}: nothing to promote (same images)`;
       const rows = p.changes.map((c) => [
         c.component,
-        short(c.from) ?? "(unset)",
-        short(c.to) ?? "(unset)",
+        readable(c.from) ?? "(unset)",
+        readable(c.to) ?? "(unset)",
         c.note ?? "",
       ]);
       return `${p.from} → ${p.to}: ${p.changes.length} image(s) would change\n${table(["COMPONENT", `NOW IN ${p.to.toUpperCase()}`, `FROM ${p.from.toUpperCase()}`, "NOTE"], rows)}`;

@@ -267,7 +267,7 @@ export function renderStatus(report: StatusReport, now: Date): string {
       const d = e.lastDeployment;
       out.push(`  deployed  ${d.sha.slice(0, 7)} version ${d.version}: ${d.state} ${ago(d.at)}`);
     } else if (e.ledgerError) out.push(`  deployed  ledger unavailable: ${e.ledgerError}`);
-    else out.push("  deployed  nothing recorded (ngx-release record <env>)");
+    else out.push(`  deployed  nothing recorded (ngx-release record ${e.name})`);
     if (e.backup)
       out.push(`  backup    ${"error" in e.backup ? `unknown: ${e.backup.error}` : e.backup.summary}`);
     if (e.promotionPr) {

@@ -1,0 +1,99 @@
+// What a person reads: help that lists what a command prints and every exit code, plan's sections
+// worded for people (readable versions, CLOSED gates, version ids defined, wrapped reasons), and
+// refusals that come before any slow work.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { wrap } from "../../pipeline/src/plan/promotion-sections.js";
+import { defaultSections } from "../../pipeline/src/plan/sections.js";
+import { runCli } from "../helpers/cli.js";
+import { TEST_NOW } from "../helpers/clock.js";
+import {
+  DEFAULT_COMPONENTS,
+  digestOf,
+  fixtureFiles,
+  gitRepo,
+  pinned,
+  uniform,
+} from "../promotion/fixture.js";
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("help", () => {
+  it("plan --help lists every section plan prints", async () => {
+    const r = await runCli(["plan", "--help"]);
+    expect(r.code).toBe(0);
+    expect(defaultSections.length).toBeGreaterThanOrEqual(7);
+    for (const s of defaultSections) expect(r.stdout).toContain(`  ${s.title}`);
+  });
+
+  it("backup schedule --help lists exit 3", async () => {
+    const r = await runCli(["backup", "schedule", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Exit codes: 0 done · 2 .* · 3 GitHub failed/s);
+  });
+});
+
+describe("judge simulate --runs 0", () => {
+  it("is refused (exit 2) before the repository is read or rendered", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "ngx-no-repo-"));
+    made.push(empty);
+    for (const runs of ["0", "-5", "2.5"]) {
+      const r = await runCli(["judge", "simulate", "--runs", runs], { cwd: empty });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`error: --runs ${runs}: expected a whole number of canaries ≥ 1`);
+      expect(r.stderr).not.toMatch(/promotion\.yaml|rendering/);
+    }
+  });
+});
+
+describe("plan, for people", () => {
+  it("readable versions, a CLOSED gate header, version ids defined before use, wrapped reasons", async () => {
+    const dir = gitRepo(
+      fixtureFiles({
+        dev: uniform(DEFAULT_COMPONENTS, pinned("1.1.0")),
+        stagingGates: ["synced-healthy", "not-rejected"],
+      }),
+    );
+    made.push(dir);
+    const r = await runCli(["plan"], { cwd: dir, env: { NGX_NOW: TEST_NOW } });
+    const out = r.stdout;
+    // the tag people know, the digest short
+    expect(out).toMatch(new RegExp(`staging +api-gateway +1\\.0\\.0 @${digestOf("1.0.0").slice(7, 19)} `));
+    expect(out).not.toMatch(/sha256:[0-9a-f]{12}…/);
+    // gates closed → the header says so
+    expect(out).toMatch(/== Gates for each promotion .* CLOSED \(1\)/);
+    // the version id is defined before the table that uses it
+    const id = /([0-9a-f]{12}) = the images now in dev, promoted into staging/.exec(out)?.[1];
+    expect(id).toBeDefined();
+    expect(out.indexOf(`${id} = the images now in dev`)).toBeLessThan(
+      out.indexOf(`version ${id} is not rejected`),
+    );
+    expect(out).toMatch(/staging +synced-healthy +CLOSED +Argo CD not configured/);
+  });
+
+  it("long gate reasons wrap at spaces into continuation lines", () => {
+    const reason =
+      "could not be evaluated: no Application Default Credentials for Cloud Monitoring (GOOGLE_APPLICATION_CREDENTIALS unset, no gcloud application-default file)";
+    const lines = wrap(reason, 72);
+    expect(lines.length).toBe(3);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(72);
+    expect(lines.join(" ")).toBe(reason);
+    expect(wrap("short", 72)).toEqual(["short"]);
+  });
+});
+
+describe("status without a deployment", () => {
+  it("names the command to run with the environment filled in", async () => {
+    const dir = gitRepo(fixtureFiles());
+    made.push(dir);
+    const r = await runCli(["status", "staging"], { cwd: dir, env: { NGX_NOW: TEST_NOW } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("nothing recorded (ngx-release record staging)");
+    expect(r.stdout).not.toContain("<env>");
+  });
+});
