@@ -1,5 +1,5 @@
 // The cluster's registry allowlist: the ValidatingAdmissionPolicy of every rendered environment,
-// evaluated with a real CEL implementation (@marcbachmann/cel-js) the way the API server applies it —
+// evaluated with the CEL implementation validate uses (@bufbuild/cel, pipeline/src/manifests/cel.ts) the way the API server applies it —
 // matchConditions, then variables in order, then validations and their messageExpression
 // (kubernetes.io "Validating Admission Policy": variables are evaluated lazily in the order
 // listed, validations fail the request with the message when false). It admits every workload the
@@ -8,16 +8,16 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Environment } from "@marcbachmann/cel-js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { evaluateExpression } from "../../pipeline/src/manifests/cel.js";
 import { type Obj, type Rendered, ROOT, render } from "./rendered.js";
 
 const config = parse(readFileSync(join(ROOT, "environments", "promotion.yaml"), "utf8")) as {
   allowedRegistries: string[];
   environments: { name: string; namespace: string }[];
 };
-const cel = new Environment({ unlistedVariablesAreDyn: true });
+const cel = { evaluate: evaluateExpression };
 
 interface Verdict {
   readonly matched: boolean;

@@ -69,6 +69,30 @@ export function evaluateRule(rule: string, self: unknown): RuleOutcome {
   return { ok: false, error: `the rule returned ${typeof result}, not a bool` };
 }
 
+/** A CEL value back as JSON: lists → arrays, maps → objects, int/uint → number. */
+function fromCel(value: unknown): unknown {
+  if (library?.isCelList(value)) return [...value].map(fromCel);
+  if (library?.isCelMap(value)) {
+    return Object.fromEntries([...value.keys()].map((k) => [String(k), fromCel(value.get(k))]));
+  }
+  if (typeof value === "bigint") return Number(value);
+  if (library?.isCelUint(value)) return Number(value.value);
+  return value;
+}
+
+/**
+ * Evaluates one CEL expression with JSON bindings (e.g. `object` and `variables` of a
+ * ValidatingAdmissionPolicy) and returns its value as JSON; throws when it does not compile or fails.
+ */
+export function evaluateExpression(expression: string, bindings: Record<string, unknown>): unknown {
+  const program = compile(expression);
+  if (program instanceof Error) throw program;
+  const cel = Object.fromEntries(Object.entries(bindings).map(([k, v]) => [k, toCel(v)]));
+  const result = (program as (b: Record<string, unknown>) => CelResult)(cel);
+  if (library?.isCelError(result)) throw new Error(`${expression}: ${result.message}`);
+  return fromCel(result);
+}
+
 /** [path parts, value] of every existing value at a rule's place, "*" walking lists and maps. */
 function locate(
   value: unknown,
