@@ -118,6 +118,8 @@ describe("rollouts/ in this repository", () => {
       "ApplicationSet/ngx-agents",
       "ConfigMap/argocd-notifications-cm",
       "ExternalSecret/argocd-notifications-secret",
+      "SecretStore/argocd-dispatch-token",
+      "ServiceAccount/argocd-dispatch-token",
     ]);
     const appset = objects.find((o) => o.kind === "ApplicationSet") as K8sObject & {
       spec: {

@@ -28,6 +28,7 @@ const ALLOWED_ROLES: Record<string, readonly string[]> = {
   "vertex-ai-client": ["roles/aiplatform.user"],
   "otel-collector": ["roles/cloudtrace.agent"],
   "external-secrets": ["roles/secretmanager.secretAccessor"],
+  "external-secrets-dispatch": ["roles/secretmanager.secretAccessor"],
   "db-backup": ["roles/cloudsql.client", "roles/cloudsql.instanceUser", "roles/storage.objectCreator"],
   "ngx-release": ["roles/monitoring.metricWriter", "roles/monitoring.viewer"],
 };
@@ -85,8 +86,9 @@ describe.each(Object.keys(PROJECTS))("%s: Config Connector objects", (env) => {
     const gsas = new Set(r.all("IAMServiceAccount").map((s) => s.metadata.name));
     const wiBindings = r.all("IAMPolicyMember").filter((m) => m.spec.role === WI_ROLE);
     const used = new Set(workloads(r).map((w) => podTemplate(w)?.spec?.serviceAccountName ?? "default"));
-    // External Secrets is not a pod here but acts through its Kubernetes SA (ClusterSecretStore)
+    // External Secrets is not a pod here but acts through its Kubernetes SAs (ClusterSecretStores)
     used.add("external-secrets");
+    used.add("external-secrets-dispatch");
     for (const ksa of used) {
       const sa = r.get("ServiceAccount", ksa);
       const annotation = sa.metadata.annotations?.["iam.gke.io/gcp-service-account"];
@@ -133,14 +135,18 @@ describe.each(Object.keys(PROJECTS))("%s: Config Connector objects", (env) => {
     }
   });
 
-  it("has a Secret Manager secret (never a value) for every secret an ExternalSecret reads, each readable by external-secrets", () => {
+  it("has a Secret Manager secret (never a value) for every secret an ExternalSecret of the cluster reads, each readable only by its store's Google SA", () => {
     const r = rendered[env] as Rendered;
+    // the cluster's ExternalSecrets: the overlay and the Application's second source (the Argo CD
+    // cluster's own token lives in the shared project, rollouts/argocd/secretstore.yaml)
     const external = [
       ...r.all("ExternalSecret"),
-      ...["rollouts/argocd/externalsecret.yaml", "rollouts/notifications/externalsecret.yaml"].flatMap((f) =>
+      ...["rollouts/notifications/externalsecret.yaml"].flatMap((f) =>
         parseAllDocuments(readFileSync(join(ROOT, f), "utf8")).map((d) => d.toJS() as Obj),
       ),
     ];
+    const readerOf = (key: string) =>
+      key === "ngx-agents-github-dispatch-token" ? "external-secrets-dispatch" : "external-secrets";
     const keys = new Set(
       external.flatMap((e) => (e.spec.data ?? []).map((d: Obj) => d.remoteRef.key as string)),
     );
@@ -155,7 +161,7 @@ describe.each(Object.keys(PROJECTS))("%s: Config Connector objects", (env) => {
       expect(
         readers.map((m) => [memberSa(m), m.spec.role]),
         key,
-      ).toEqual([["external-secrets", "roles/secretmanager.secretAccessor"]]);
+      ).toEqual([[readerOf(key), "roles/secretmanager.secretAccessor"]]);
     }
   });
 

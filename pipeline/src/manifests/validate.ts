@@ -11,7 +11,7 @@ import { checkAnalysisConditions, checkPauseDurations } from "./analysis-conditi
 import { checkCanaryWeights } from "./canary-weights.js";
 import { checkCelRules } from "./cel.js";
 import { checkControllers } from "./controllers/index.js";
-import { clusterView, renderBootstrap, sourceFiles } from "./controllers/sources.js";
+import { bootstrapView, clusterView, renderBootstrap, sourceFiles } from "./controllers/sources.js";
 import { checkCrossReferences } from "./crossrefs.js";
 import { type Finding, sortFindings } from "./findings.js";
 import { checkAdmissionAllowlist, checkImageRegistries } from "./image-registries.js";
@@ -185,8 +185,11 @@ export async function validateEnvironments(
     // only a head start: the checks load (and report) whatever failed here
   }
   const environments = await Promise.all(pending);
-  const findings = environments.flatMap((e) => e.findings);
-  const notes = environments.flatMap((e) => e.notes ?? []);
+  // the Argo CD cluster's bootstrap (kubectl apply -k .) is checked once, with every environment
+  const boot =
+    envs.length === 0 ? checkControllers(bootstrapView(repo, (await bootstrap).objects, files)) : undefined;
+  const findings = [...environments.flatMap((e) => e.findings), ...(boot?.findings ?? [])];
+  const notes = [...environments.flatMap((e) => e.notes ?? []), ...(boot?.notes ?? [])];
   return { ok: findings.length === 0, environments, findings, notes };
 }
 

@@ -8,7 +8,7 @@ import { ROOT, TODAY } from "./view.js";
 interface Report {
   ok: boolean;
   findings: { env: string; object: string; file?: string; path: string; rule: string; message: string }[];
-  notes: { env: string; object: string; rule: string }[];
+  notes: { env: string; object: string; file?: string; rule: string }[];
 }
 
 const CONTROLLER_RULE = /^(rollouts|external-secrets|argo-cd|notifications|network|config-connector)\//;
@@ -26,6 +26,15 @@ describe("validate with the controller model", () => {
       file: "environments/base/orchestrator/rollout.yaml",
       path: "spec.strategy.canary.analysis.templates",
     });
+    // the Argo CD cluster's bootstrap is checked once, when every environment is: its token's
+    // store is on no cluster Git renders — said as a note, never passed silently
+    expect(report.notes).toContainEqual(
+      expect.objectContaining({
+        env: "(bootstrap)",
+        object: "ExternalSecret/argocd-notifications-secret",
+        rule: "external-secrets/store-missing",
+      }),
+    );
     const table = await runCli(["validate", "staging", "--repo", TODAY]);
     expect(table.code).toBe(1);
     expect(table.stdout).toContain("Rollout/orchestrator (environments/base/orchestrator/rollout.yaml)");
@@ -35,6 +44,16 @@ describe("validate with the controller model", () => {
     const r = await runCli(["validate", "--json", "--repo", ROOT]);
     const report = JSON.parse(r.stdout) as Report;
     expect(report.findings.filter((f) => CONTROLLER_RULE.test(f.rule))).toEqual([]);
+    // what Git cannot show is said, not passed silently: the Argo CD cluster's token grant
+    expect(report.notes).toContainEqual(
+      expect.objectContaining({
+        env: "(bootstrap)",
+        object: "SecretStore/argocd-dispatch-token",
+        rule: "external-secrets/secret-access",
+      }),
+    );
+    const table = await runCli(["validate", "--repo", ROOT]);
+    expect(table.stdout).toMatch(/notes \(not judged from Git/);
   });
 
   it("analyze refuses the conflicting analysis (exit 2, both templates named, Prometheus never asked)", async () => {

@@ -1,14 +1,20 @@
 // The controller-model layer of `validate`: each rule set checks one cluster the way one controller
 // will consume it (docs/validation.md, "Controllers"). Pure functions over rendered objects.
 import { sortFindings } from "../findings.js";
+import { checkArgoCd } from "./argo-cd.js";
 import { checkArgoRollouts } from "./argo-rollouts.js";
+import { checkExternalSecrets } from "./external-secrets.js";
 import type { ClusterView, RuleResult } from "./model.js";
+import { checkNotifications } from "./notifications.js";
 
 export type { ClusterView, RuleResult } from "./model.js";
 
 /** One entry per controller; each returns findings (and notes) with object, field and file. */
 export const CONTROLLER_RULES: Readonly<Record<string, (view: ClusterView) => RuleResult>> = {
   "argo-rollouts": checkArgoRollouts,
+  "external-secrets": checkExternalSecrets,
+  "argo-cd": checkArgoCd,
+  notifications: checkNotifications,
 };
 
 export function checkControllers(view: ClusterView): RuleResult {

@@ -110,7 +110,8 @@ export async function clusterView(
   files: ReadonlyMap<string, string>,
 ): Promise<ClusterView> {
   const others: { path: string; objects: K8sObject[] }[] = [];
-  for (const s of applicationSources(bootstrap, env.name)) {
+  const sources = applicationSources(bootstrap, env.name);
+  for (const s of sources) {
     if (s.path === `environments/${env.name}`) continue;
     const dir = join(repo.root, s.path);
     if (!existsSync(join(dir, "kustomization.yaml"))) continue; // argo-cd/applicationset-path reports it
@@ -125,6 +126,26 @@ export async function clusterView(
     ...(env.googleCloudProject ? { project: env.googleCloudProject } : {}),
     objects: [...overlay, ...others.flatMap((o) => o.objects)],
     otherSources: others,
+    complete: sources.length > 0,
     fileOf: (kind, name) => files.get(`${kind}/${name}`),
+    bootstrap,
+    root: repo.root,
+  };
+}
+
+/** The view of the Argo CD cluster's bootstrap (`kubectl apply -k .`), reported as "(bootstrap)". */
+export function bootstrapView(
+  repo: Repo,
+  bootstrap: readonly K8sObject[],
+  files: ReadonlyMap<string, string>,
+): ClusterView {
+  return {
+    env: "(bootstrap)",
+    objects: bootstrap,
+    otherSources: [],
+    fileOf: (kind, name) => files.get(`${kind}/${name}`),
+    bootstrap,
+    root: repo.root,
+    isBootstrap: true,
   };
 }
