@@ -29,7 +29,8 @@ describe("the repository's own trees", () => {
       [ROOT_TREE, true],
     ]);
     const root = report.environments.find((e: { env: string }) => e.env === ROOT_TREE);
-    expect(root.objects).toBe(4); // ConfigMap, AppProject, ApplicationSet, ExternalSecret
+    // ConfigMap, AppProject, ApplicationSet, ExternalSecret, SecretStore and ServiceAccount of its token
+    expect(root.objects).toBe(6);
   });
 });
 
@@ -42,13 +43,20 @@ describe("the root kustomization.yaml (Argo CD bootstrap)", () => {
     cpSync(join(CHAIN, "environments"), join(tmp, "environments"), { recursive: true });
     cpSync(join(REPO, "rollouts"), join(tmp, "rollouts"), { recursive: true });
     cpSync(join(REPO, "kustomization.yaml"), join(tmp, "kustomization.yaml"));
+    // the chain fixture deploys into namespace shop: let the real AppProject admit it
+    // (argo-cd/project-destination would otherwise refuse every object of it, rightly)
+    const project = join(tmp, "rollouts/argocd/appproject.yaml");
+    writeFileSync(
+      project,
+      readFileSync(project, "utf8").replace(/namespace: ngx-agents \}/g, "namespace: shop }"),
+    );
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it("is validated and named (root) when it is clean", async () => {
     const r = await runCli(["validate", "--repo", tmp]);
     expect(r.stdout).toContain(
-      "ok dev: 12 objects, 0 findings; staging: 12 objects, 0 findings; production: 12 objects, 0 findings; (root): 4 objects, 0 findings",
+      "ok dev: 12 objects, 0 findings; staging: 12 objects, 0 findings; production: 12 objects, 0 findings; (root): 6 objects, 0 findings",
     );
     expect(r.code).toBe(0);
   });
@@ -77,11 +85,11 @@ describe("the root kustomization.yaml (Argo CD bootstrap)", () => {
       expect(table.stdout).toMatch(
         /^\(root\)\s+ApplicationSet\/ngx-agents\s+spec\.template\.spec\.syncPolicy\.automated\.selfHael\s+schema\/unknown-field/m,
       );
-      expect(table.stdout).toContain("(root): 4 objects, 1 findings");
+      expect(table.stdout).toContain("(root): 6 objects, 1 findings");
 
       const plan = await runCli(["plan", "--repo", tmp]);
       expect(plan.code).toBe(1);
-      expect(plan.stdout).toContain("(root): 4 objects, 1 findings");
+      expect(plan.stdout).toContain("(root): 6 objects, 1 findings");
       expect(plan.stdout).toContain("selfHael");
 
       // naming environments checks just those

@@ -163,19 +163,20 @@ export async function validateEnvironments(
       // allowedRegistries govern the workload clusters; the root tree bootstraps Argo CD and runs no workload
       ...(repo.config.allowedRegistries && !root ? { allowedRegistries: repo.config.allowedRegistries } : {}),
     });
-    // the controller model is per environment cluster; the root tree's objects are part of every environment's view
-    const controllers = root
-      ? undefined
-      : checkControllers(
-          await clusterView(repo, env, rendered.objects, (await bootstrap).objects, kustomize, files),
-        );
+    // the controller model: each environment's cluster view (overlay + its Application's other
+    // sources), and the root tree as the Argo CD cluster's bootstrap
+    const controllers = checkControllers(
+      root
+        ? bootstrapView(repo, env.name, rendered.objects, files)
+        : await clusterView(repo, env, rendered.objects, (await bootstrap).objects, kustomize, files),
+    );
     options.onProgress?.(env.name, ++done, trees.length);
     return {
       env: env.name,
       rendered: true,
       objects: rendered.objects.length,
-      findings: sortFindings([...findings, ...(controllers?.findings ?? [])]),
-      ...(controllers ? { notes: controllers.notes } : {}),
+      findings: sortFindings([...findings, ...controllers.findings]),
+      notes: controllers.notes,
     };
   });
   // kustomize now runs in child processes: load the schemas the sources mention meanwhile
@@ -185,11 +186,8 @@ export async function validateEnvironments(
     // only a head start: the checks load (and report) whatever failed here
   }
   const environments = await Promise.all(pending);
-  // the Argo CD cluster's bootstrap (kubectl apply -k .) is checked once, with every environment
-  const boot =
-    envs.length === 0 ? checkControllers(bootstrapView(repo, (await bootstrap).objects, files)) : undefined;
-  const findings = [...environments.flatMap((e) => e.findings), ...(boot?.findings ?? [])];
-  const notes = [...environments.flatMap((e) => e.notes ?? []), ...(boot?.notes ?? [])];
+  const findings = environments.flatMap((e) => e.findings);
+  const notes = environments.flatMap((e) => e.notes ?? []);
   return { ok: findings.length === 0, environments, findings, notes };
 }
 

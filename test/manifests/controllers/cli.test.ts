@@ -30,7 +30,7 @@ describe("validate with the controller model", () => {
     // store is on no cluster Git renders — said as a note, never passed silently
     expect(report.notes).toContainEqual(
       expect.objectContaining({
-        env: "(bootstrap)",
+        env: "(root)",
         object: "ExternalSecret/argocd-notifications-secret",
         rule: "external-secrets/store-missing",
       }),
@@ -47,7 +47,7 @@ describe("validate with the controller model", () => {
     // what Git cannot show is said, not passed silently: the Argo CD cluster's token grant
     expect(report.notes).toContainEqual(
       expect.objectContaining({
-        env: "(bootstrap)",
+        env: "(root)",
         object: "SecretStore/argocd-dispatch-token",
         rule: "external-secrets/secret-access",
       }),

@@ -133,14 +133,15 @@ export async function clusterView(
   };
 }
 
-/** The view of the Argo CD cluster's bootstrap (`kubectl apply -k .`), reported as "(bootstrap)". */
+/** The view of the Argo CD cluster's bootstrap (`kubectl apply -k .`, the root tree). */
 export function bootstrapView(
   repo: Repo,
+  name: string,
   bootstrap: readonly K8sObject[],
   files: ReadonlyMap<string, string>,
 ): ClusterView {
   return {
-    env: "(bootstrap)",
+    env: name,
     objects: bootstrap,
     otherSources: [],
     fileOf: (kind, name) => files.get(`${kind}/${name}`),
