@@ -116,3 +116,28 @@ async function build(tool: Tool, dir: string): Promise<string> {
     throw new InputError(`kustomize build ${dir} failed: ${detail}`, { cause: e });
   }
 }
+
+const MEMOISED = Symbol("memoised");
+
+/**
+ * The same kustomize, rendering each directory once: a run (`validate`, `plan`) asks for the root
+ * kustomization as a tree and as the bootstrap, and for a shared source (rollouts/notifications) once
+ * per environment; those asks share one child process. Only for one run: files must not change under it.
+ */
+export function renderOnce(kustomize: Kustomize): Kustomize {
+  if ((kustomize as { [MEMOISED]?: true })[MEMOISED]) return kustomize;
+  const builds = new Map<string, Promise<string>>();
+  return {
+    description: kustomize.description,
+    version: kustomize.version,
+    build(dir) {
+      let yaml = builds.get(dir);
+      if (!yaml) {
+        yaml = kustomize.build(dir);
+        builds.set(dir, yaml);
+      }
+      return yaml;
+    },
+    [MEMOISED]: true,
+  } as Kustomize;
+}

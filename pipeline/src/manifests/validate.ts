@@ -3,7 +3,7 @@
 // A render failure is a finding too, so one broken overlay does not hide the others.
 import { type Dirent, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { findKustomize, type Kustomize } from "../adapters/kustomize.js";
+import { findKustomize, type Kustomize, renderOnce } from "../adapters/kustomize.js";
 import type { Repo } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { isNgxError } from "../errors.js";
@@ -105,7 +105,8 @@ export async function validateEnvironments(
   envs: readonly EnvironmentConfig[],
   options: ValidateOptions = {},
 ): Promise<ValidationReport> {
-  const kustomize = options.kustomize ?? (await findKustomize());
+  // the root tree and the bootstrap are one render, and so is a source several environments share
+  const kustomize = renderOnce(options.kustomize ?? (await findKustomize()));
   const bootstrap = renderBootstrap(repo, kustomize);
   const files = sourceFiles(repo.root);
   const trees: Tree[] = (envs.length > 0 ? envs : repo.environments).map((env) => ({

@@ -2,7 +2,7 @@
 // promotion along the chain would change; then let every section report. Needs no cluster and no token.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Kustomize } from "../adapters/kustomize.js";
+import { findKustomize, type Kustomize, renderOnce } from "../adapters/kustomize.js";
 import { CONFIG_PATH, loadRepo, type Repo } from "../config/load.js";
 import { ConfigError, isNgxError } from "../errors.js";
 import type { K8sObject } from "../manifests/render.js";
@@ -44,8 +44,10 @@ export function loadForPlan(root: string): Repo {
 
 export async function buildPlan(repo: Repo, options: PlanOptions = {}): Promise<Plan> {
   const rendered = new Map<string, readonly K8sObject[]>();
+  // one render of each tree per run: validation, the rendered diff and the gates share them
+  const kustomize = renderOnce(options.kustomize ?? (await findKustomize()));
   const validation = await validateEnvironments(repo, [], {
-    ...(options.kustomize ? { kustomize: options.kustomize } : {}),
+    kustomize,
     onRendered: (env, objects) => rendered.set(env, objects),
     onProgress: (env, done, total) => options.onProgress?.(`plan: validated ${env} (${done}/${total})`),
   });
@@ -73,9 +75,12 @@ export async function buildPlan(repo: Repo, options: PlanOptions = {}): Promise<
     images,
     promotions,
     env: options.env ?? process.env,
+    kustomize,
   };
-  const sections: SectionResult[] = [];
-  for (const s of options.sections ?? defaultSections) sections.push(await s.build(ctx));
+  // sections only read the context: they run side by side (renders, GitHub and Argo CD reads overlap)
+  const sections: SectionResult[] = await Promise.all(
+    (options.sections ?? defaultSections).map((s) => s.build(ctx)),
+  );
   return {
     ok: sections.every((s) => s.ok) && notes.length === 0,
     environments: repo.environments.map((e) => e.name),

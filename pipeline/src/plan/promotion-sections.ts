@@ -27,31 +27,34 @@ export function wrap(text: string, width: number): string[] {
 export const renderedDiffSection: PlanSection = {
   id: "rendered-diff",
   title: "Rendered change each promotion would make",
-  async build({ repo, promotions }) {
+  async build({ repo, promotions, rendered, kustomize }) {
     const { overlayFile, planOverlayUpdate, sourceImages } = await import("../promotion/plan.js");
     const { renderedDiff } = await import("../promotion/rendered-diff.js");
-    const data = [];
-    for (const p of promotions) {
-      const target = repo.environments.find((e) => e.name === p.to);
-      if (!target || p.changes.length === 0) {
-        data.push({ from: p.from, to: p.to, resources: [] as { ref: string; status: string }[] });
-        continue;
-      }
-      try {
-        const read = (env: string) => readFileSync(join(repo.root, overlayFile(env)), "utf8");
-        const update = planOverlayUpdate(
-          target,
-          read(p.to),
-          sourceImages(read(p.from), overlayFile(p.from)),
-          p.from,
-        );
-        const diff = await renderedDiff(repo, update.file, update.before, update.after);
-        data.push({ from: p.from, to: p.to, resources: diff.map((d) => ({ ref: d.ref, status: d.status })) });
-      } catch (e) {
-        if (!isNgxError(e)) throw e;
-        data.push({ from: p.from, to: p.to, resources: [], refused: describe(e) });
-      }
-    }
+    type Row = { from: string; to: string; resources: { ref: string; status: string }[]; refused?: string };
+    // the promotions' renders are independent: side by side
+    const data: Row[] = await Promise.all(
+      promotions.map(async (p): Promise<Row> => {
+        const target = repo.environments.find((e) => e.name === p.to);
+        if (!target || p.changes.length === 0) return { from: p.from, to: p.to, resources: [] };
+        try {
+          const read = (env: string) => readFileSync(join(repo.root, overlayFile(env)), "utf8");
+          const current = read(p.to);
+          const update = planOverlayUpdate(
+            target,
+            current,
+            sourceImages(read(p.from), overlayFile(p.from)),
+            p.from,
+          );
+          // the checked-out overlay was rendered by the validation: only the promoted one is new
+          const before = update.before === current ? rendered.get(p.to) : undefined;
+          const diff = await renderedDiff(repo, update.file, update.before, update.after, kustomize, before);
+          return { from: p.from, to: p.to, resources: diff.map((d) => ({ ref: d.ref, status: d.status })) };
+        } catch (e) {
+          if (!isNgxError(e)) throw e;
+          return { from: p.from, to: p.to, resources: [], refused: describe(e) };
+        }
+      }),
+    );
     const text =
       data.length === 0
         ? "no promotion along the chain"

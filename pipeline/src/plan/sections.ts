@@ -2,6 +2,7 @@
 // something about the release chain; to add one (gate results, open promotion PRs, canary steps …)
 // write a PlanSection and add it to `defaultSections` where it should appear.
 
+import type { Kustomize } from "../adapters/kustomize.js";
 import { canarySteps, formatCanarySteps, rollouts } from "../analysis/templates.js";
 import type { Repo } from "../config/load.js";
 import { findingsTable } from "../manifests/findings.js";
@@ -36,6 +37,8 @@ export interface PlanContext {
   /** along the promotion order: dev → staging, staging → production … */
   readonly promotions: readonly Promotion[];
   readonly env: NodeJS.ProcessEnv;
+  /** the run's kustomize: each directory rendered once, shared by validation and the sections */
+  readonly kustomize: Kustomize;
 }
 
 export interface SectionResult {

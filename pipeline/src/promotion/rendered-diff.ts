@@ -27,13 +27,18 @@ export interface ResourceDiff {
 
 const SKIP = new Set([".git", "node_modules", "dist", "coverage"]);
 
-/** Renders `file` (repository-relative overlay path) with `before` and with `after` content and diffs them. */
+/**
+ * Renders `file` (repository-relative overlay path) with `before` and with `after` content and diffs them.
+ * `beforeObjects`: what `before` renders to, when the caller already rendered it (plan's validation
+ * rendered the checked-out overlay): then only `after` is rendered.
+ */
 export async function renderedDiff(
   repo: Repo,
   file: string,
   before: string,
   after: string,
   kustomize?: Kustomize,
+  beforeObjects?: readonly K8sObject[],
 ): Promise<ResourceDiff[]> {
   const k = kustomize ?? (await findKustomize());
   const tmp = await mkdtemp(join(tmpdir(), "ngx-render-"));
@@ -44,8 +49,11 @@ export async function renderedDiff(
     });
     const overlay = join(tmp, file);
     const dir = overlay.replace(/\/kustomization\.yaml$/, "");
-    await writeFile(overlay, before);
-    const old = parseObjects(await k.build(dir), `rendered ${file} (before)`);
+    let old = beforeObjects;
+    if (!old) {
+      await writeFile(overlay, before);
+      old = parseObjects(await k.build(dir), `rendered ${file} (before)`);
+    }
     await writeFile(overlay, after);
     const now = parseObjects(await k.build(dir), `rendered ${file} (after)`);
     return diffObjects(old, now);
