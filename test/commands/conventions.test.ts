@@ -123,7 +123,7 @@ describe("GitHub token sources", () => {
     const { GITHUB_TOKEN: _unused, ...env } = fake.env();
     const r = await runCli(["promote", "dev", "staging", "--json"], {
       cwd: gitRepo(files()),
-      env: { ...env, PATH: `${bin}:${process.env.PATH}` },
+      env: { ...env, PATH: `${bin}:${process.env.PATH}`, NGX_NO_GH_AUTH: "" },
     });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ forge: "github", pullRequest: { number: 1 } });
@@ -134,7 +134,7 @@ describe("GitHub token sources", () => {
     );
     const local = await runCli(["promote", "dev", "staging", "--json"], {
       cwd: gitRepo(files()),
-      env: { ...env, PATH: `${bin}:${process.env.PATH}` },
+      env: { ...env, PATH: `${bin}:${process.env.PATH}`, NGX_NO_GH_AUTH: "" },
     });
     expect(local.code, local.stderr).toBe(0);
     expect(JSON.parse(local.stdout).forge).toBe("local");

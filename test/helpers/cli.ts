@@ -23,6 +23,8 @@ export function runCli(
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         NO_COLOR: "1",
+        // a gh logged in on the developer's machine must not turn local runs into GitHub ones
+        NGX_NO_GH_AUTH: "1",
         ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
         ...fakedClock(),
         ...options.env,
