@@ -13,6 +13,7 @@ import {
   DEFAULT_COMPONENTS,
   digestOf,
   fixtureFiles,
+  git,
   gitRepo,
   pinned,
   uniform,
@@ -95,5 +96,37 @@ describe("status without a deployment", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("nothing recorded (ngx-release record staging)");
     expect(r.stdout).not.toContain("<env>");
+  });
+});
+
+describe("promote --dry-run with closed gates", () => {
+  it("shows the change and the PR text, then the closed gates, exit 1, nothing written", async () => {
+    const dir = gitRepo(
+      fixtureFiles({ dev: uniform(DEFAULT_COMPONENTS, pinned("1.1.0")), stagingGates: ["synced-healthy"] }),
+    );
+    made.push(dir);
+    const refs = () => git(dir, "for-each-ref", "--format=%(refname) %(objectname)");
+    const before = refs();
+    const r = await runCli(["promote", "dev", "staging", "--dry-run"], {
+      cwd: dir,
+      env: { NGX_NOW: TEST_NOW },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("| orchestrator | 1.0.0 | **1.1.0** |");
+    expect(r.stdout).toContain("--dry-run: nothing written");
+    expect(r.stderr).toMatch(
+      /error: refusing to promote into staging: 1 gate\(s\) closed\n\s+synced-healthy: /,
+    );
+    const json = await runCli(["promote", "dev", "staging", "--dry-run", "--json"], {
+      cwd: dir,
+      env: { NGX_NOW: TEST_NOW },
+    });
+    expect(json.code).toBe(1);
+    const out = JSON.parse(json.stdout);
+    expect(out.status).toBe("planned");
+    expect(out.body).toContain("synced-healthy");
+    expect(out.gatesClosed).toEqual([expect.stringMatching(/^synced-healthy: Argo CD not configured/)]);
+    expect(refs()).toBe(before);
+    expect(git(dir, "status", "--porcelain")).toBe("");
   });
 });

@@ -30,6 +30,7 @@ export function register(program: Command): void {
       `
 The gates configured for <to> are evaluated first (see ngx-release gate <to>): closed gates refuse
 with exit 1 unless --skip-gates --reason "<why>" (the reason is written into the pull request).
+With --dry-run the change and the pull request text are shown first, then the closed gates (exit 1).
 Without GITHUB_TOKEN the branch and commit are made in the local checkout (working tree and index
 untouched) and the pull request text is printed. With GITHUB_TOKEN and GITHUB_REPOSITORY (and
 GITHUB_API_URL on GitHub Enterprise) the branch, commit and pull request are made on GitHub.
@@ -54,6 +55,8 @@ Examples:
       const gates = await gatesForPromotion(repo, to, ctx.env, {
         ...(opts.skipGates ? { skipGates: true } : {}),
         ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+        // a dry run shows the change and the PR text even when gates are closed, then exits 1
+        ...(opts.dryRun ? { dryRun: true } : {}),
         progress: (m) => ctx.info(m),
       });
       const { createForge } = await import("../adapters/forge-factory.js");
@@ -72,7 +75,18 @@ Examples:
         ...(ctx.env.NGX_SOURCE_REPOSITORY ? { sourceRepository: ctx.env.NGX_SOURCE_REPOSITORY } : {}),
         progress: (m) => ctx.info(m),
       });
-      reportChange(ctx, result, forge.kind, `nothing to promote: ${to} already has the images of ${from}`);
+      reportChange(
+        ctx,
+        result,
+        forge.kind,
+        `nothing to promote: ${to} already has the images of ${from}`,
+        gates.refusal ? { gatesClosed: gates.refusal.reasons } : {},
+      );
+      if (gates.refusal && ctx.json) {
+        // one JSON document on stdout (with gatesClosed); the refusal itself on stderr
+        ctx.stderr.write(`error: ${gates.refusal.message}\n`);
+        process.exitCode = gates.refusal.exitCode;
+      } else if (gates.refusal) throw gates.refusal;
     });
 }
 
@@ -82,6 +96,7 @@ export function reportChange(
   result: ChangeResult,
   forge: "github" | "local",
   nothing: string,
+  extra: Record<string, unknown> = {},
 ): void {
   const pr = result.outcome?.pullRequest;
   actionsOutput(ctx.env).summary(
@@ -111,6 +126,7 @@ export function reportChange(
         : null,
       superseded: result.outcome?.superseded ?? [],
       ...(result.status === "planned" ? { title: result.text?.title, body: result.text?.body } : {}),
+      ...extra,
     });
     return;
   }

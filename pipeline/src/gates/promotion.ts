@@ -16,13 +16,18 @@ export interface PromotionGates {
   readonly note?: string;
   /** the rejected-versions lookup for promotion/plan.ts checkNotRejected */
   readonly rejected: RejectedLookup;
+  /**
+   * dry run with closed gates: the refusal a real run would throw, for the caller to report after
+   * it has shown the change and the pull request text
+   */
+  readonly refusal?: GateClosedError;
 }
 
 export async function gatesForPromotion(
   repo: Repo,
   to: string,
   env: NodeJS.ProcessEnv,
-  options: { skipGates?: boolean; reason?: string; progress?: (m: string) => void } = {},
+  options: { skipGates?: boolean; reason?: string; dryRun?: boolean; progress?: (m: string) => void } = {},
 ): Promise<PromotionGates> {
   if (options.skipGates && !options.reason?.trim()) {
     throw new InputError('--skip-gates needs --reason "<why>" (it is written into the pull request)');
@@ -44,13 +49,15 @@ export async function gatesForPromotion(
   }
   if (!report.open) {
     const reasons = closedReasons(report);
-    throw new GateClosedError(
+    const refusal = new GateClosedError(
       `refusing to promote into ${to}: ${reasons.length} gate(s) closed\n  ${reasons.join("\n  ")}`,
       reasons,
       {
         hint: `see ngx-release gate ${to}; to override: --skip-gates --reason "<why>"`,
       },
     );
+    if (!options.dryRun) throw refusal;
+    return { gates: report.gates, rejected, refusal };
   }
   return { gates: report.gates, rejected };
 }
