@@ -116,4 +116,9 @@ console.log(
     "write spacing of @octokit/plugin-throttling is off (NGX_GITHUB_WRITE_SPACING_MS=0); against real GitHub\n" +
     "it adds 1 s between writes and 3 s before a PR is opened, as GitHub asks of clients creating content.",
 );
+const goal = (what: string, c: Counts, max: number, maxWrites?: number) =>
+  `${what}: ${fmt(c)} · goal ≤ ${max}${maxWrites === undefined ? "" : ` with ${maxWrites} writes`} · ${c.total <= max && (maxWrites === undefined || c.writes <= maxWrites) ? "met" : "NOT met"}`;
+console.log(`\n${goal("GitHub requests, first promotion", one.first, 8)}`);
+console.log(goal("GitHub requests, no-op rerun", one.rerun, 4, 0));
+console.log(goal("GitHub requests, superseding release", one.supersede, 8));
 if (!flat) process.exitCode = 1;

@@ -151,6 +151,12 @@ console.log(
     ]),
   ),
 );
+for (const r of runs) {
+  const github = r.github.reads + r.github.writes;
+  console.log(
+    `GitHub requests, rollout-aborted dispatch → merged rollback PR (${r.rollouts} Rollouts): ${github} (${r.github.writes} writes; + ${r.argocd.reads + r.argocd.writes} Argo CD) · goal ≤ 10 GitHub · ${github <= 10 ? "met" : "NOT met"}`,
+  );
+}
 console.log(
   "\nArgo CD writes = one abort per moving Rollout (no explicit sync). Against GitHub, Octokit's throttling spaces mutating\n" +
     "requests ≥ 1 s apart (GitHub's guidance for secondary rate limits): that column, ≈ GitHub writes × 1 s, is what a\n" +

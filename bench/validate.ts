@@ -2,85 +2,43 @@
 // the same overlays (ratio), and peak memory, measured in one run on this repository's environments
 // and on a generated repository of 60 services × 3 environments.
 // Run: npx tsx bench/validate.ts   (builds dist/cli.js first if it is missing)
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { performance } from "node:perf_hooks";
-import { loadRepo } from "../pipeline/src/config/load.js";
+import { join } from "node:path";
 import { table } from "../pipeline/src/output/format.js";
+import {
+  bareRenders,
+  CLI,
+  ensureBuilt,
+  goalLine,
+  median,
+  ROOT,
+  type Run,
+  rendersOf,
+  timed,
+} from "./lib/paired.js";
 
-const ROOT = resolve(import.meta.dirname, "..");
-const CLI = join(ROOT, "dist/cli.js");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-interface Run {
-  readonly ms: number;
-  /** peak resident set size of the largest process (the command or a child it waited for), in MiB */
-  readonly peakMiB: number;
-  /** user + system CPU seconds of the command and the children it waited for */
-  readonly cpuS: number;
-  readonly code: number;
-}
-
-/** Runs a command under /usr/bin/time -v: wall time, peak RSS (of the largest process) and exit code. */
-function timed(cmd: string, args: readonly string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const start = performance.now();
-    const child = spawn("/usr/bin/time", ["-v", cmd, ...args], {
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    let err = "";
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    child.on("error", fail);
-    child.on("close", (code) => {
-      const ms = performance.now() - start;
-      const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1] ?? 0);
-      const user = Number(/User time \(seconds\): ([\d.]+)/.exec(err)?.[1] ?? 0);
-      const sys = Number(/System time \(seconds\): ([\d.]+)/.exec(err)?.[1] ?? 0);
-      done({ ms, peakMiB: kb / 1024, cpuS: user + sys, code: code ?? -1 });
-    });
-  });
-}
-
-/** kubectl kustomize of every overlay, concurrently, as validate does. */
-async function bareRenders(root: string, envs: readonly string[]): Promise<Run> {
-  const start = performance.now();
-  const runs = await Promise.all(
-    envs.map((e) => timed("kubectl", ["kustomize", join(root, "environments", e)])),
-  );
-  return {
-    ms: performance.now() - start,
-    peakMiB: Math.max(...runs.map((r) => r.peakMiB)),
-    cpuS: runs.reduce((a, r) => a + r.cpuS, 0),
-    code: Math.max(...runs.map((r) => r.code)),
-  };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-}
+const ratios: number[] = [];
 
 async function measure(label: string, root: string): Promise<string[]> {
-  const envs = loadRepo(root).environments.map((e) => e.name);
+  // the trees validate renders: every overlay, the root kustomization, the sources Applications add
+  const trees = await rendersOf(["validate"], root);
   const validate: Run[] = [];
   const bare: Run[] = [];
   for (let i = 0; i < RUNS; i++) {
     // alternate so both see the same machine load
-    bare.push(await bareRenders(root, envs));
+    bare.push(await bareRenders(trees));
     validate.push(await timed(process.execPath, [CLI, "validate", "--repo", root]));
   }
   const v = median(validate.map((r) => r.ms));
   const b = median(bare.map((r) => r.ms));
   const vc = median(validate.map((r) => r.cpuS));
   const bc = median(bare.map((r) => r.cpuS));
+  ratios.push(median(bare.map((r, i) => (validate[i]?.ms ?? 0) / r.ms)));
   return [
     label,
-    String(envs.length),
+    String(trees.length),
     `${Math.round(b)} ms`,
     `${Math.round(v)} ms`,
     `${(v / b).toFixed(2)}×`,
@@ -237,7 +195,7 @@ data: {LOG_LEVEL: info}
   });
 }
 
-if (!existsSync(CLI)) execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { stdio: "inherit" });
+ensureBuilt();
 const generated = mkdtempSync(join(tmpdir(), "ngx-bench-validate-"));
 try {
   generate(generated, 60);
@@ -251,7 +209,7 @@ try {
     table(
       [
         "REPOSITORY",
-        "ENVS",
+        "TREES",
         "KUSTOMIZE WALL",
         "VALIDATE WALL",
         "RATIO",
@@ -266,7 +224,10 @@ try {
     ),
   );
   console.log(
-    `\nmedian of ${RUNS} runs each, alternating; renders run concurrently per environment in both columns; CPU = user+sys including children (validate's own kustomize runs included); peak RSS from /usr/bin/time -v (largest single process)`,
+    `\n${goalLine("validate vs its renders (this repository)", `${(ratios[0] ?? 0).toFixed(2)}×`, "≤ 2.0×", (ratios[0] ?? 9) <= 2)}`,
+  );
+  console.log(
+    `\nmedian of ${RUNS} runs each, alternating; the bare renders are the trees validate renders, concurrently; CPU = user+sys including children (validate's own kustomize runs included); peak RSS from /usr/bin/time -v (largest single process)`,
   );
 } finally {
   rmSync(generated, { recursive: true, force: true });
