@@ -343,7 +343,7 @@ describe("release on GitHub", () => {
     expect((e as Error).message).toMatch(
       /unknown component "billing" \(valid, from images: in environments\/dev\/kustomization.yaml: api-gateway, orchestrator\)/,
     );
-    const bad = await release({ repo, forge, images: ["orchestrator=orchestrator:latest"] }).catch(
+    const bad = await release({ repo, forge, images: ["orchestrator=orchestrator:1.4.2"] }).catch(
       (x: unknown) => x,
     );
     expect((bad as Error).message).toMatch(/does not name a registry/);
