@@ -258,18 +258,33 @@ describe("production: Google Cloud safety settings", () => {
       readFileSync(join(ROOT, "environments/promotion.yaml"), "utf8"),
     )[0]?.toJS();
     const envs = config.environments as { name: string; gates?: string[]; googleCloudProject?: string }[];
-    const readers = r.objects.filter(
-      (o) =>
-        o.kind === "IAMPolicyMember" &&
-        memberSa(o) === "ngx-release" &&
-        o.spec.role === "roles/monitoring.viewer",
-    );
+    // granted by the watched environment's own Config Connector (its project, its render): no
+    // environment sets IAM on another's project (validate: config-connector/cross-project)
+    const readers = (r: Rendered) =>
+      r.objects.filter(
+        (o) =>
+          o.kind === "IAMPolicyMember" &&
+          memberSa(o) === "ngx-release" &&
+          o.spec.role === "roles/monitoring.viewer",
+      );
     for (const [i, env] of envs.entries()) {
       if (!env.gates?.includes("google-signals")) continue;
-      const watched = envs[i - 1]?.googleCloudProject;
+      const before = envs[i - 1];
+      const watched = before?.googleCloudProject;
       expect(watched, `${env.name}: the environment before it names its googleCloudProject`).toBeDefined();
-      expect(readers.map((o) => o.spec.resourceRef.external)).toContain(`projects/${watched}`);
+      const owner = rendered[before?.name as string] as Rendered;
+      expect(
+        readers(owner).map((o) => [
+          o.spec.resourceRef.external,
+          o.metadata.annotations["cnrm.cloud.google.com/project-id"],
+        ]),
+      ).toContainEqual([`projects/${watched}`, watched]);
     }
+    for (const other of Object.values(rendered))
+      for (const o of readers(other))
+        expect(o.metadata.annotations["cnrm.cloud.google.com/project-id"], o.metadata.name).toBe(
+          o.spec.resourceRef.external.replace("projects/", ""),
+        );
   });
 
   it("hosts the image repository the overlays pull from (us-central1-docker.pkg.dev/ngx-agents/ngx)", () => {

@@ -3,6 +3,7 @@
 import { sortFindings } from "../findings.js";
 import { checkArgoCd } from "./argo-cd.js";
 import { checkArgoRollouts } from "./argo-rollouts.js";
+import { checkConfigConnector } from "./config-connector.js";
 import { checkExternalSecrets } from "./external-secrets.js";
 import type { ClusterView, RuleResult } from "./model.js";
 import { checkNotifications } from "./notifications.js";
@@ -15,6 +16,7 @@ export const CONTROLLER_RULES: Readonly<Record<string, (view: ClusterView) => Ru
   "external-secrets": checkExternalSecrets,
   "argo-cd": checkArgoCd,
   notifications: checkNotifications,
+  "config-connector": checkConfigConnector,
 };
 
 export function checkControllers(view: ClusterView): RuleResult {

@@ -9,6 +9,8 @@ export interface ClusterView {
   readonly env: string;
   /** the Google Cloud project of the environment (environments/promotion.yaml googleCloudProject) */
   readonly project?: string;
+  /** the Google Cloud projects of the other environments, by environment name */
+  readonly otherProjects?: Readonly<Record<string, string>>;
   /** every object Argo CD applies to the environment's cluster: overlay first, then other sources */
   readonly objects: readonly K8sObject[];
   /**

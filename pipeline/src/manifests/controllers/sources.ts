@@ -103,7 +103,7 @@ export async function renderBootstrap(repo: Repo, kustomize: Kustomize): Promise
 /** The cluster view of one environment: its overlay plus the Application's other rendered sources. */
 export async function clusterView(
   repo: Repo,
-  env: { name: string; googleCloudProject?: string },
+  env: { readonly name: string; readonly googleCloudProject?: string },
   overlay: readonly K8sObject[],
   bootstrap: readonly K8sObject[],
   kustomize: Kustomize,
@@ -124,6 +124,11 @@ export async function clusterView(
   return {
     env: env.name,
     ...(env.googleCloudProject ? { project: env.googleCloudProject } : {}),
+    otherProjects: Object.fromEntries(
+      repo.environments
+        .filter((e) => e.name !== env.name && e.googleCloudProject)
+        .map((e) => [e.name, e.googleCloudProject as string]),
+    ),
     objects: [...overlay, ...others.flatMap((o) => o.objects)],
     otherSources: others,
     complete: sources.length > 0,
