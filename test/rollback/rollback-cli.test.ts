@@ -665,6 +665,9 @@ describe("rollback: targets from Git, records from the pipeline", () => {
     expect(main).not.toContain("attacker");
     expect(main).toBe(gh.fileAt(seeded.c1, OVERLAY("production")));
     expect(gh.pulls[0]?.body).toContain(`the overlay as it was at commit \`${seeded.c1}\``);
+    expect(gh.pulls[0]?.body).toContain(
+      `- deployment \`${planted.id}\`: created by mallory, not the pipeline identity ngx\\-bot`,
+    );
   });
 
   it("a record whose commit does not hold its version is passed over; the images always come from Git", async () => {

@@ -515,6 +515,7 @@ export async function rollback(request: RollbackRequest): Promise<RollbackOutcom
           autoMergeSetting: setting,
           rolloutUrl: appUrl,
           ...(confirmation ? { confirmation } : {}),
+          ...(ignored.length > 0 ? { ignoredRecords: ignored } : {}),
         })
       : "";
   const picture = choice

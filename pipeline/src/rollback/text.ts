@@ -31,6 +31,8 @@ export interface RollbackNoteInput {
   readonly rolloutUrl?: string;
   /** what Argo CD said about the dispatch */
   readonly confirmation?: Confirmation;
+  /** ledger records not used (not the pipeline's, or not backed by Git) */
+  readonly ignoredRecords?: readonly { id: string; why: string }[];
 }
 
 const cell = (s: string) => mdText(s, CELL_MAX);
@@ -61,6 +63,14 @@ export function rollbackNote(i: RollbackNoteInput): string {
           ? `**NOT confirmed by Argo CD** (${mdText(c.error, MESSAGE_MAX)}): nothing was rejected or aborted, and this pull request is left for review. Check the Rollout in Argo CD before merging; rerunning the workflow once Argo CD answers finishes the rollback.`
           : `Argo CD does not confirm the dispatch: ${mdText(c.reported, MESSAGE_MAX)}.`,
     );
+  }
+  if (i.ignoredRecords && i.ignoredRecords.length > 0) {
+    lines.push("");
+    lines.push("Ledger records not used for this choice:");
+    for (const r of i.ignoredRecords.slice(0, METRICS_MAX))
+      lines.push(`- deployment ${mdCode(r.id, 20)}: ${mdText(r.why, CELL_MAX * 2)}`);
+    if (i.ignoredRecords.length > METRICS_MAX)
+      lines.push(`- … ${i.ignoredRecords.length - METRICS_MAX} more`);
   }
   if (i.analysis) {
     const a = i.analysis;
