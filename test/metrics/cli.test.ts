@@ -58,6 +58,38 @@ describe("commit clock on the local clone", () => {
     expect(await clock.firstCommitTime(repo.c1)).toEqual({ at: "2026-11-01T11:00:00.000Z", commit: repo.c1 });
     expect(await clock.firstCommitTime("0123456789abcdef0123456789abcdef01234567")).toBeUndefined();
   });
+
+  it("knows an image's source commit by its sha (full or short) when the clone has it", async () => {
+    const clock = gitCommitClock(repo.root);
+    expect(await clock.sourceCommitTime?.(repo.c1)).toBe("2026-11-01T11:00:00.000Z");
+    expect(await clock.sourceCommitTime?.(repo.c1.slice(0, 12))).toBe("2026-11-01T11:00:00.000Z");
+    expect(await clock.sourceCommitTime?.("0123456789abcdef0123456789abcdef01234567")).toBeUndefined();
+    expect(await clock.sourceCommitTime?.("HEAD")).toBeUndefined();
+  });
+});
+
+describe("lead time from the image's source commit", () => {
+  it("an image tagged sha-<commit> in the clone starts the lead time at that commit, not at the promotion", async () => {
+    const [first, second] = knownLedger(repo);
+    if (!first || !second) throw new Error("the fixture ledger has at least two deployments");
+    const tagged = {
+      ...second,
+      images: [
+        {
+          name: "ngx/orchestrator",
+          newName: "us-central1-docker.pkg.dev/ngx-agents/ngx/orchestrator",
+          newTag: `sha-${repo.c1.slice(0, 12)}`,
+        },
+      ],
+    };
+    repo.writeLedger([first, tagged]);
+    const r = await metrics([...WINDOW, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout);
+    // c1 authored 11-01 11:00, deployed 11-08 15:00 → 172h (the promotion's first commit p1 would give 3h)
+    expect(m.leadTime).toMatchObject({ count: 2, unknownStart: 0, p90Ms: 172 * HOUR });
+    expect(JSON.stringify(m)).toContain("image source commit");
+  });
 });
 
 describe("ngx-release metrics", () => {

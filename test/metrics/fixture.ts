@@ -41,7 +41,7 @@ export interface StoredDeployment {
   environment: string;
   sha: string;
   version: string;
-  images: [];
+  images: { name: string; newName?: string; newTag?: string; digest?: string }[];
   createdAt: string;
   statuses: { state: DeploymentState; createdAt: string }[];
 }

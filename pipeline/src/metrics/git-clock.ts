@@ -1,5 +1,7 @@
 // The commit clock on the local clone: author times with `git show`/`git rev-list`. A commit the clone
-// does not have (a shallow CI checkout) is simply unknown.
+// does not have (a shallow CI checkout) is simply unknown. It answers both questions lead-start.ts
+// asks: where a promotion's first commit is, and when an image's source commit (tag sha-<commit>)
+// was authored, when that commit is in the clone (docs/metrics.md, "Where a change starts").
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { CommitClock } from "./lead-start.js";
@@ -40,6 +42,11 @@ export function gitCommitClock(root: string): CommitClock {
       }
       const at = await authorTime(root, first);
       return at ? { at, commit: first } : undefined;
+    },
+    async sourceCommitTime(commit) {
+      // only a hex prefix git resolves to exactly one commit object (an ambiguous prefix is unknown)
+      if (!/^[0-9a-f]{7,40}$/.test(commit)) return undefined;
+      return authorTime(root, commit);
     },
   };
 }
