@@ -17,6 +17,7 @@ import {
   gitRepo,
   pinned,
   uniform,
+  writeFiles,
 } from "../promotion/fixture.js";
 
 const made: string[] = [];
@@ -128,5 +129,37 @@ describe("promote --dry-run with closed gates", () => {
     expect(out.gatesClosed).toEqual([expect.stringMatching(/^synced-healthy: Argo CD not configured/)]);
     expect(refs()).toBe(before);
     expect(git(dir, "status", "--porcelain")).toBe("");
+  });
+});
+
+describe("render and diff when kustomize fails", () => {
+  it("paths relative to the repository, no klog prefix, and the side that failed", async () => {
+    const files = fixtureFiles();
+    const broken = {
+      ...files,
+      "environments/dev/kustomization.yaml":
+        `${files["environments/dev/kustomization.yaml"]}\nresources:\n  - ../missing-base\n`.replace(
+          "resources:\n  - ../base\n",
+          "",
+        ),
+    };
+    const dir = gitRepo(broken);
+    made.push(dir);
+    const render = await runCli(["render", "dev"], { cwd: dir, env: { NGX_NOW: TEST_NOW } });
+    expect(render.code).toBe(2);
+    expect(render.stderr).toMatch(/^error: kustomize build environments\/dev failed: .*missing-base/m);
+    for (const raw of [/run\.go:\d+/, /[EWI]\d{4} \d\d:\d\d/, new RegExp(dir), /\/tmp\//]) {
+      expect(render.stderr).not.toMatch(raw);
+    }
+    // fix the working tree: the base revision (HEAD) is the side that fails, from a temporary snapshot
+    writeFiles(dir, {
+      "environments/dev/kustomization.yaml": files["environments/dev/kustomization.yaml"] as string,
+    });
+    const diff = await runCli(["diff", "dev", "--base", "HEAD"], { cwd: dir, env: { NGX_NOW: TEST_NOW } });
+    expect(diff.code).toBe(2);
+    expect(diff.stderr).toMatch(
+      /^error: base \(HEAD\): kustomize build environments\/dev failed: .*missing-base/m,
+    );
+    for (const raw of [/run\.go:\d+/, new RegExp(dir), /\/tmp\//]) expect(diff.stderr).not.toMatch(raw);
   });
 });

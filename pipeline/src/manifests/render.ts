@@ -3,6 +3,7 @@ import { parseAllDocuments } from "yaml";
 import { findKustomize, type Kustomize } from "../adapters/kustomize.js";
 import { overlayDir, type Repo } from "../config/load.js";
 import { InputError } from "../errors.js";
+import { renderFailure } from "./kustomize-errors.js";
 
 export interface K8sObject {
   readonly apiVersion: string;
@@ -24,7 +25,12 @@ export interface Rendered {
 
 export async function renderEnvironment(repo: Repo, env: string, kustomize?: Kustomize): Promise<Rendered> {
   const k = kustomize ?? (await findKustomize());
-  const yaml = await k.build(overlayDir(repo.root, env));
+  let yaml: string;
+  try {
+    yaml = await k.build(overlayDir(repo.root, env));
+  } catch (e) {
+    throw renderFailure(e, repo.root, env);
+  }
   return { env, yaml, objects: parseObjects(yaml, `rendered ${env}`) };
 }
 

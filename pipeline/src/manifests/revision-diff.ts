@@ -6,6 +6,7 @@ import { snapshotAt } from "../adapters/git-snapshot.js";
 import { findKustomize } from "../adapters/kustomize.js";
 import type { Repo } from "../config/load.js";
 import { diffObjects, type ResourceDiff } from "../promotion/rendered-diff.js";
+import { renderFailure } from "./kustomize-errors.js";
 import { type K8sObject, parseObjects } from "./render.js";
 
 export interface RevisionDiff {
@@ -16,12 +17,19 @@ export interface RevisionDiff {
   readonly resources: readonly ResourceDiff[];
 }
 
-async function renderDir(root: string, env: string, label: string): Promise<K8sObject[]> {
+async function renderDir(root: string, env: string, label: string, side: string): Promise<K8sObject[]> {
   const dir = join(root, "environments", env);
   // an environment that did not exist at the base revision renders as empty (everything "added")
   if (!existsSync(join(dir, "kustomization.yaml"))) return [];
   const k = await findKustomize();
-  return parseObjects(await k.build(dir), `${env} at ${label}`);
+  let yaml: string;
+  try {
+    yaml = await k.build(dir);
+  } catch (e) {
+    // the base side renders from a temporary snapshot: name the side, and paths as in the repository
+    throw renderFailure(e, root, env, `${side} (${label})`);
+  }
+  return parseObjects(yaml, `${env} at ${label}`);
 }
 
 export async function diffAgainstRevision(
@@ -34,8 +42,8 @@ export async function diffAgainstRevision(
   const head = headRef ? await snapshotAt(repo.root, headRef) : undefined;
   try {
     const [before, after] = await Promise.all([
-      renderDir(base.dir, env, baseRef),
-      renderDir(head?.dir ?? repo.root, env, headRef ?? "working tree"),
+      renderDir(base.dir, env, baseRef, "base"),
+      renderDir(head?.dir ?? repo.root, env, headRef ?? "working tree", "head"),
     ]);
     return {
       env,

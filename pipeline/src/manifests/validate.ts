@@ -15,6 +15,7 @@ import { bootstrapView, clusterView, renderBootstrap, sourceFiles } from "./cont
 import { checkCrossReferences } from "./crossrefs.js";
 import { type Finding, sortFindings } from "./findings.js";
 import { checkAdmissionAllowlist, checkImageRegistries } from "./image-registries.js";
+import { cleanKustomizeMessage } from "./kustomize-errors.js";
 import { checkObjectMeta } from "./object-meta.js";
 import { checkPolicy } from "./policy.js";
 import { checkPromqlIn } from "./promql.js";
@@ -192,12 +193,7 @@ export async function validateEnvironments(
   return { ok: findings.length === 0, environments, findings, notes };
 }
 
-/** Drops kubectl's klog prefix ("E1126 10:00:02.631669 16150 run.go:72] \"command failed\" err=") from a render error. */
-export function cleanKustomizeMessage(message: string): string {
-  return message
-    .replace(/[EWI]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] "command failed" err=/, "")
-    .replace(/\s+/g, " ");
-}
+export { cleanKustomizeMessage };
 
 /** Kind names written in the YAML sources under environments/ and rollouts/ (a cheap scan, no parsing). */
 export function kindsInSources(root: string): Set<string> {
