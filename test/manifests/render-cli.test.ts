@@ -50,7 +50,9 @@ describe("ngx-release render", () => {
   it("an overlay that does not build exits 2 naming the overlay and kustomize's reason", async () => {
     const r = await runCli(["render", "render-fails"], { cwd: BROKEN });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error: kustomize build environments\/render-fails failed: .*does-not-exist\.yaml/);
+    expect(r.stderr).toMatch(
+      /error: kustomize build environments\/render-fails failed: .*does-not-exist\.yaml/,
+    );
     expect(r.stdout).toBe("");
   });
 
