@@ -1,7 +1,7 @@
 // A delivery repository for rollback tests: the promotion fixture's overlays with the five-service
 // contract's shape reduced to two Rollouts, a promotion.yaml with rollback.autoMerge, history
 // V1 (good) → V2 (failing) in staging and production, and ledger seeds for GitHub and the local file.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { versionOf } from "../../pipeline/src/ledger/version.js";
@@ -88,11 +88,19 @@ export function dispatchBody(env: string, version: string, extra: Record<string,
   });
 }
 
+const payloadDirs: string[] = [];
+
 export function writePayload(body: string): string {
   const dir = mkdtempSync(join(tmpdir(), "ngx-dispatch-"));
+  payloadDirs.push(dir);
   const path = join(dir, "payload.json");
   writeFileSync(path, body);
   return path;
+}
+
+/** removes every payload folder writePayload made (call in afterEach) */
+export function removePayloads(): void {
+  for (const dir of payloadDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 const success = (id: number, at: string) => ({

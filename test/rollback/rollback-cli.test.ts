@@ -1,5 +1,6 @@
 // `ngx-release rollback` as a process against the GitHub fake (git data, pulls, deployments) and the
 // Argo CD fake: the failed-canary loop end to end, duplicates, stale payloads, refusals, Argo CD down.
+import { rmSync } from "node:fs";
 import { micromark } from "micromark";
 import { gfm, gfmHtml } from "micromark-extension-gfm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -17,6 +18,7 @@ import {
   files,
   GOOD,
   OVERLAY,
+  removePayloads,
   seedGitHub,
   versionId,
   writePayload,
@@ -100,6 +102,8 @@ function rejections() {
 afterEach(async () => {
   await gh?.server.close();
   await argo?.close();
+  removePayloads();
+  if (root) rmSync(root, { recursive: true, force: true });
 });
 
 describe("rollback --from-dispatch (production, failed analysis)", () => {
