@@ -132,8 +132,6 @@ describe("production: figures of the production configuration", () => {
     expect(data).toMatchObject({
       ENVIRONMENT: "production",
       LOG_LEVEL: "info",
-      A2A_SERVER_HOST: "a2a-server",
-      A2A_SERVER_PORT: "8080",
       A2A_MAX_RETRIES: "3",
       A2A_RETRY_DELAY: "1000",
       A2A_CIRCUIT_BREAKER_THRESHOLD: "5",
@@ -144,8 +142,6 @@ describe("production: figures of the production configuration", () => {
       VERTEX_AI_CACHE_TTL: "3600",
       VERTEX_AI_POOL_SIZE: "10",
       VERTEX_AI_MAX_TOKENS: "1024",
-      REDIS_HOST: "redis",
-      REDIS_PORT: "6379",
       REDIS_DB: "0",
       REDIS_CACHE_TTL: "3600",
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel-collector:4317",
@@ -158,6 +154,25 @@ describe("production: figures of the production configuration", () => {
       DB_SSL_MODE: "disable",
     });
     expect(JSON.stringify(data)).not.toContain("text-bison");
+    // where a service connects is set only on its callers (the call graph the NetworkPolicies allow)
+    const envOf = (name: string) =>
+      Object.fromEntries(
+        (
+          rendered().get("Rollout", name).spec.template.spec.containers as {
+            name: string;
+            env?: { name: string; value?: string }[];
+          }[]
+        )
+          .find((c) => c.name === name)
+          ?.env?.filter((e) => e.value !== undefined)
+          .map((e) => [e.name, e.value]) ?? [],
+      );
+    expect(envOf("orchestrator")).toMatchObject({ A2A_SERVER_HOST: "a2a-server", A2A_SERVER_PORT: "8080" });
+    expect(envOf("agent-services")).toMatchObject({ A2A_SERVER_HOST: "a2a-server", A2A_SERVER_PORT: "8080" });
+    for (const client of ["a2a-server", "vertex-ai-client"])
+      expect(envOf(client)).toMatchObject({ REDIS_HOST: "redis", REDIS_PORT: "6379" });
+    for (const other of ["api-gateway", "vertex-ai-client"])
+      expect(envOf(other).A2A_SERVER_HOST).toBeUndefined();
     for (const name of SERVICES) {
       const c = rendered().get("Rollout", name).spec.template.spec.containers[0];
       expect(c.envFrom).toEqual([{ configMapRef: { name: "ngx-agents-config" } }]);

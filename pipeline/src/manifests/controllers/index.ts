@@ -6,6 +6,7 @@ import { checkArgoRollouts } from "./argo-rollouts.js";
 import { checkConfigConnector } from "./config-connector.js";
 import { checkExternalSecrets } from "./external-secrets.js";
 import type { ClusterView, RuleResult } from "./model.js";
+import { checkNetwork } from "./network.js";
 import { checkNotifications } from "./notifications.js";
 
 export type { ClusterView, RuleResult } from "./model.js";
@@ -17,6 +18,7 @@ export const CONTROLLER_RULES: Readonly<Record<string, (view: ClusterView) => Ru
   "argo-cd": checkArgoCd,
   notifications: checkNotifications,
   "config-connector": checkConfigConnector,
+  network: checkNetwork,
 };
 
 export function checkControllers(view: ClusterView): RuleResult {
