@@ -5,6 +5,7 @@ import { checkArgoCd } from "./argo-cd.js";
 import { checkArgoRollouts } from "./argo-rollouts.js";
 import { checkConfigConnector } from "./config-connector.js";
 import { checkExternalSecrets } from "./external-secrets.js";
+import { checkKubernetes } from "./kubernetes.js";
 import type { ClusterView, RuleResult } from "./model.js";
 import { checkNetwork } from "./network.js";
 import { checkNotifications } from "./notifications.js";
@@ -19,6 +20,7 @@ export const CONTROLLER_RULES: Readonly<Record<string, (view: ClusterView) => Ru
   notifications: checkNotifications,
   "config-connector": checkConfigConnector,
   network: checkNetwork,
+  kubernetes: checkKubernetes,
 };
 
 export function checkControllers(view: ClusterView): RuleResult {
