@@ -11,7 +11,7 @@ export function register(program: Command): void {
   program
     .command("validate")
     .description(
-      "render environments with real kustomize and check schemas (unknown fields are errors), CRD CEL rules, metadata, cross-references, policies and PromQL",
+      "render environments with real kustomize and check schemas (unknown fields are errors), CRD CEL rules, metadata, cross-references, policies, PromQL and how the controllers will consume the objects together",
     )
     .argument(
       "[env...]",
