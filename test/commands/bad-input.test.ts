@@ -278,4 +278,18 @@ describe("status --json when GitHub refuses the token", () => {
     expect(gh.writes()).toHaveLength(0);
     expect(written(dir)).toBe(before);
   });
+
+  it("a token that is plainly not one (blank, or words) is exit 2 before any request", async () => {
+    gh = await FakeGitHub.start();
+    const dir = repoWith();
+    for (const token of ["   ", "paste token here"]) {
+      const r = await runCli(["status", "--json"], {
+        cwd: dir,
+        env: gh.env({ GITHUB_TOKEN: token, NGX_NOW: TEST_NOW }),
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("GITHUB_TOKEN is set but is not a token");
+    }
+    expect(gh.server.requests).toHaveLength(0);
+  });
 });

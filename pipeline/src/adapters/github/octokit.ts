@@ -66,6 +66,12 @@ export function githubSettingsFromEnv(
 ): GitHubSettings | undefined {
   const token = env.GITHUB_TOKEN;
   if (!token) return undefined;
+  if (token.trim() === "" || /\s/.test(token.trim())) {
+    // plainly not a token (blank, or words): configuration, exit 2, before anything is asked of GitHub
+    throw new ConfigError("GITHUB_TOKEN is set but is not a token (blank or contains spaces)", {
+      hint: "unset it to work on the local checkout, or export the token itself",
+    });
+  }
   const repository = env.GITHUB_REPOSITORY ?? fallbackRepository;
   if (!repository) {
     // configuration, not a remote failure: nothing was asked of GitHub yet
