@@ -5,7 +5,6 @@ import { CronExpressionParser } from "cron-parser";
 import cronstrue from "cronstrue";
 import { parseCron } from "../config/cron.js";
 import { InputError } from "../errors.js";
-import { formatDuration } from "../time/duration.js";
 
 export interface ScheduleRun {
   /** the instant, ISO-8601 UTC */
