@@ -45,6 +45,23 @@ const err = (status: number, code: number, message: string): FakeResponse => ({
   body: { error: message, code, message },
 });
 
+/** util/rbac rbac.Actions and rbac.Resources (Argo CD 3.x): the only words can-i accepts */
+const RBAC_ACTIONS = ["get", "create", "update", "delete", "sync", "override", "action", "invoke"];
+const RBAC_RESOURCES = [
+  "clusters",
+  "projects",
+  "applications",
+  "applicationsets",
+  "repositories",
+  "write-repositories",
+  "certificates",
+  "accounts",
+  "gpgkeys",
+  "logs",
+  "exec",
+  "extensions",
+];
+
 export function refOf(m: Manifest): ResourceRef {
   const [group, version] = m.apiVersion.includes("/") ? m.apiVersion.split("/") : ["", m.apiVersion];
   return {
@@ -65,6 +82,11 @@ export class FakeArgoCd {
   readonly syncs: { app: string; revision?: string }[] = [];
   /** apps the token may not see (403 "permission denied") */
   readonly forbidden = new Set<string>();
+  /**
+   * can-i questions answered "no", as "<resource> <action> <object>" (e.g. "applications get
+   * ngx-agents/ngx-agents-dev"); every other well-formed question about a known, visible app is "yes"
+   */
+  readonly denied = new Set<string>();
   /** when > 0, this many next requests answer 503 (to exercise retries) */
   failNext = 0;
   /** when set, every request answers this (e.g. 503 for "Argo CD down") */
@@ -142,6 +164,25 @@ export class FakeArgoCd {
 
   private routes(): void {
     const s = this.server;
+    // AccountService.CanI (server/account/account.go): an action or resource outside util/rbac's
+    // rbac.Actions / rbac.Resources is InvalidArgument (gRPC 3 → HTTP 400) before any enforcement;
+    // otherwise {"value":"yes"|"no"}. The gateway matches single segments, so slashes arrive as %2F.
+    s.allow("GET", /^\/api\/v1\/account\/can-i\/([^/]+)\/([^/]+)\/([^/]+)$/, (req): FakeResponse => {
+      if (this.outage) return this.outage;
+      if (req.headers.authorization !== `Bearer ${this.token}`) return err(401, 16, "no session information");
+      const [resource, action, object] = req.params.map((p) => decodeURIComponent(p ?? ""));
+      if (!RBAC_ACTIONS.includes(action ?? "")) {
+        return err(400, 3, `[${RBAC_ACTIONS.join(" ")}] does not contain ${action}`);
+      }
+      if (!RBAC_RESOURCES.includes(resource ?? "")) {
+        return err(400, 3, `[${RBAC_RESOURCES.join(" ")}] does not contain ${resource}`);
+      }
+      const app = (object ?? "").split("/").pop() ?? "";
+      const no =
+        this.denied.has(`${resource} ${action} ${object}`) ||
+        (resource === "applications" && (!this.apps.has(app) || this.forbidden.has(app)));
+      return { body: { value: no ? "no" : "yes" } };
+    });
     const guard =
       (handler: (req: FakeRequest, app: FakeApp) => FakeResponse) =>
       (req: FakeRequest): FakeResponse => {

@@ -27,6 +27,8 @@ export interface ApplicationStatus {
   readonly resources: readonly (ResourceRef & { readonly health?: string; readonly status?: string })[];
   /** the Argo CD UI link for people */
   readonly url: string;
+  /** spec.project: the AppProject whose roles govern the application (RBAC objects are <project>/<app>) */
+  readonly project?: string;
 }
 
 /** One node of an application's resource tree: managed resources and their children (e.g. Jobs). */
@@ -57,7 +59,16 @@ export interface ArgoCd {
    * interval; unlike a sync it never applies a cached older revision
    */
   refresh(app: string): Promise<void>;
+  /**
+   * asks Argo CD whether the token may do `action` on `resource` `object` (GET
+   * /api/v1/account/can-i/{resource}/{action}/{subresource}); read-only. "refused" when the server
+   * will not answer that question (InvalidArgument: the action is not one it knows, see argocd.ts).
+   */
+  canI(resource: string, action: string, object: string): Promise<CanIAnswer>;
 }
+
+/** Argo CD's answer to can-i ({"value":"yes"|"no"}), or "refused" when it rejects the question itself. */
+export type CanIAnswer = "yes" | "no" | "refused";
 
 /** The Argo CD UI link of an application (apps live in the `argocd` namespace: /applications/<ns>/<name>). */
 export function argoCdApplicationUrl(argocdUrl: string, app: string, appNamespace = "argocd"): string {

@@ -8,6 +8,7 @@ import {
   type ApplicationStatus,
   type ArgoCd,
   argoCdApplicationUrl,
+  type CanIAnswer,
   type ResourceNode,
   type ResourceRef,
 } from "./argocd-types.js";
@@ -178,6 +179,30 @@ export class RestArgoCd implements ArgoCd {
     });
   }
 
+  async canI(resource: string, action: string, object: string): Promise<CanIAnswer> {
+    // Argo CD's AccountService.CanI (server/account/account.go) answers {"value":"yes"} or
+    // {"value":"no"} from its Casbin enforcer; it first rejects with InvalidArgument (HTTP 400) an
+    // action or resource outside util/rbac's rbac.Actions / rbac.Resources lists (get, create, update,
+    // delete, sync, override, action, invoke), so a single resource action such as
+    // "action/argoproj.io/Rollout/abort" is refused as a question rather than answered. Each path
+    // segment is percent-encoded: the object "<project>/<app>" and such actions contain slashes.
+    const what = `ask can-i ${resource} ${action} ${object}`;
+    const path = `/api/v1/account/can-i/${[resource, action, object].map(encodeURIComponent).join("/")}`;
+    let answer: unknown;
+    try {
+      answer = await this.call("GET", path, { what, raw: true });
+    } catch (e) {
+      if (e instanceof HttpAnswerError) {
+        if (e.status === 400 && (e.body?.code === 3 || e.body?.code === undefined)) return "refused";
+        throw this.toRemote(e, what);
+      }
+      throw e;
+    }
+    const value = (answer as { value?: unknown } | undefined)?.value;
+    if (value === "yes" || value === "no") return value;
+    throw new RemoteError(SERVICE, `${what}: the answer has no "value" of "yes" or "no"`);
+  }
+
   /** One request with timeout and retries. With `raw`, a non-2xx answer is thrown as HttpAnswerError. */
   private async call(
     method: "GET" | "POST",
@@ -302,6 +327,7 @@ function describe(ref: ResourceRef): string {
 }
 
 interface RawApp {
+  spec?: { project?: string };
   status?: {
     sync?: { status?: string; revision?: string; revisions?: string[] };
     health?: { status?: string; message?: string };
@@ -358,6 +384,7 @@ function toApplicationStatus(name: string, raw: RawApp, url: string): Applicatio
       ...(r.health?.status ? { health: r.health.status } : {}),
     })),
     url,
+    ...(raw?.spec?.project ? { project: raw.spec.project } : {}),
   };
 }
 

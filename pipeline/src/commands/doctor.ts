@@ -12,7 +12,8 @@ export function register(program: Command): void {
     .addHelpText(
       "after",
       `
-Reads only: the base branch and pull requests on GitHub, each environment's Argo CD application, one
+Reads only: the base branch, pull requests and the repository (token scopes / permissions) on GitHub,
+each environment's Argo CD application and can-i for get, Rollout abort and CronJob create-job, one
 Prometheus query, Google credentials on disk. Exit codes: 0 nothing failed (warnings allowed) · 1 a
 check failed · 2 the configuration itself is wrong.
 
@@ -30,11 +31,22 @@ Examples:
       const { createForge } = await import("../adapters/forge-factory.js");
       const argocd = argoCdFromEnv(ctx.env, repo.config);
       const prometheus = prometheusFromEnv(ctx.env, undefined, { attempts: 1 });
+      const { readGitHubTokenPermissions } = await import("../adapters/github-permissions.js");
+      const forge = await createForge(ctx.env, repo);
+      const token = ctx.env.GITHUB_TOKEN;
+      const repository = forge.repository;
+      const apiUrl = ctx.env.GITHUB_API_URL?.trim();
       const checks = await runDoctor({
         repo,
         env: ctx.env,
         ...(ctx.tokenSource ? { tokenSource: ctx.tokenSource } : {}),
-        forge: await createForge(ctx.env, repo),
+        forge,
+        ...(forge.kind === "github" && token && repository
+          ? {
+              githubPermissions: () =>
+                readGitHubTokenPermissions({ token, repository, ...(apiUrl ? { apiUrl } : {}) }),
+            }
+          : {}),
         ...(argocd ? { argocd } : {}),
         ...(prometheus ? { prometheus } : {}),
       });

@@ -1,12 +1,18 @@
 // `doctor`: read-only checks of every service the pipeline talks to, each a line with what to fix.
 // Nothing here writes: GitHub is read (the base branch, pull requests), Argo CD is read (each
 // environment's application), Prometheus answers one query, Google credentials are looked for on disk.
-// Write permissions cannot be proven without writing; the GitHub line says which ones are needed.
+// Permissions are asked, not tried: Argo CD's can-i for exactly the actions the pipeline uses, and the
+// GitHub token's scopes / the repository's permissions for the writes it needs.
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { ArgoCd } from "../adapters/argocd-types.js";
+import type { ArgoCd, CanIAnswer } from "../adapters/argocd-types.js";
 import type { Forge } from "../adapters/forge.js";
+import {
+  GITHUB_WRITES,
+  type GitHubTokenPermissions,
+  missingGitHubWrites,
+} from "../adapters/github-permissions.js";
 import type { Prometheus } from "../adapters/prometheus.js";
 import type { Repo } from "../config/load.js";
 
@@ -28,7 +34,21 @@ export interface DoctorInputs {
   readonly forge?: Forge;
   readonly argocd?: ArgoCd;
   readonly prometheus?: Prometheus;
+  /** reads the GitHub token's scopes / repository permissions (one GET, no write) */
+  readonly githubPermissions?: () => Promise<GitHubTokenPermissions>;
 }
+
+/**
+ * The Argo CD RBAC (resource, action) pairs the pipeline uses on each environment's application:
+ * reading it (gates, status, doctor), the Rollout `abort` action (rollback) and the CronJob
+ * `create-job` action (backup run); rollouts/argocd/appproject.yaml grants exactly these. An action's
+ * RBAC action is `action/<group>/<kind>/<action-name>` (Argo CD docs, operator-manual/rbac.md).
+ */
+export const ARGOCD_PERMISSIONS = [
+  { short: "get", action: "get", usedBy: "gates, status, wait, doctor" },
+  { short: "abort", action: "action/argoproj.io/Rollout/abort", usedBy: "rollback" },
+  { short: "create-job", action: "action/batch/CronJob/create-job", usedBy: "backup --run" },
+] as const;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -59,8 +79,8 @@ export async function runDoctor(i: DoctorInputs): Promise<DoctorCheck[]> {
         name: "github",
         state: "ok",
         detail: `${i.forge.repository ?? "repository"} readable with the token from ${i.tokenSource}: ${repo.config.baseBranch} at ${sha.slice(0, 7)}, pull requests listed`,
-        fix: "writes are not tried here: the token also needs contents:write, pull-requests:write and deployments:write",
       });
+      if (i.githubPermissions) checks.push(await githubWritesCheck(i.githubPermissions));
     } catch (e) {
       checks.push({
         name: "github",
@@ -91,6 +111,7 @@ export async function runDoctor(i: DoctorInputs): Promise<DoctorCheck[]> {
         state: "ok",
         detail: `${env.argocdApplication}: ${app.syncStatus}, ${app.health}; ${rollouts} Rollout(s)`,
       });
+      checks.push(...(await canIChecks(i.argocd, env.name, env.argocdApplication, app.project)));
     } catch (e) {
       checks.push({
         name,
@@ -161,4 +182,86 @@ export async function runDoctor(i: DoctorInputs): Promise<DoctorCheck[]> {
     });
   }
   return checks;
+}
+
+async function githubWritesCheck(read: () => Promise<GitHubTokenPermissions>): Promise<DoctorCheck> {
+  const name = "github writes";
+  const needed = GITHUB_WRITES.map((w) => `${w}:write`).join(", ");
+  let p: GitHubTokenPermissions;
+  try {
+    p = await read();
+  } catch (e) {
+    return {
+      name,
+      state: "warn",
+      detail: `could not read the token's permissions: ${message(e)}`,
+      fix: `the token needs ${needed}`,
+    };
+  }
+  const missing = missingGitHubWrites(p);
+  if (missing.length > 0) {
+    return {
+      name,
+      state: "fail",
+      detail: `missing: ${missing.map((w) => `${w}:write`).join(", ")}${p.kind === "classic" ? ` (classic token scopes: ${p.scopes?.join(", ") || "none"})` : " (the repository says push: false)"}`,
+      fix:
+        p.kind === "classic"
+          ? `give the classic token the repo scope, or use a fine-grained token / GitHub App with ${needed}`
+          : `grant ${needed} (a workflow's permissions: block, the GitHub App's or the fine-grained token's repository permissions)`,
+    };
+  }
+  if (p.kind === "classic") {
+    return { name, state: "ok", detail: `classic token scopes ${p.scopes?.join(", ")} cover ${needed}` };
+  }
+  return {
+    name,
+    state: "warn",
+    detail: `fine-grained token or GitHub App: the repository is writable${p.acceptedPermissions ? ` (this read needed ${p.acceptedPermissions})` : ""}, but GitHub does not tell which permissions the token holds`,
+    fix: `make sure it has ${needed} (in a workflow: permissions: contents: write, pull-requests: write, deployments: write, statuses: write)`,
+  };
+}
+
+async function canIChecks(
+  argocd: ArgoCd,
+  envName: string,
+  app: string,
+  project: string | undefined,
+): Promise<DoctorCheck[]> {
+  const proj = project ?? "default";
+  const object = `${proj}/${app}`;
+  const out: DoctorCheck[] = [];
+  for (const p of ARGOCD_PERMISSIONS) {
+    const name = `argocd ${envName} can-i ${p.short}`;
+    const policy = `p, proj:${proj}:<the token's role>, applications, ${p.action}, ${object}, allow`;
+    let answer: CanIAnswer;
+    try {
+      answer = await argocd.canI("applications", p.action, object);
+    } catch (e) {
+      out.push({
+        name,
+        state: "fail",
+        detail: message(e),
+        fix: `check ARGOCD_AUTH_TOKEN; the role needs: ${policy}`,
+      });
+      continue;
+    }
+    if (answer === "yes") {
+      out.push({ name, state: "ok", detail: `applications ${p.action} ${object}: yes (${p.usedBy})` });
+    } else if (answer === "no") {
+      out.push({
+        name,
+        state: "fail",
+        detail: `applications ${p.action} ${object}: no (${p.usedBy} cannot work)`,
+        fix: `add to the AppProject ${proj} role of ARGOCD_AUTH_TOKEN (rollouts/argocd/appproject.yaml) or argocd-rbac-cm policy.csv: ${policy}`,
+      });
+    } else {
+      out.push({
+        name,
+        state: "warn",
+        detail: `Argo CD's can-i does not answer for a single resource action (it accepts only get, create, update, delete, sync, override, action, invoke); ${p.usedBy} needs it`,
+        fix: `make sure the role of ARGOCD_AUTH_TOKEN has (rollouts/argocd/appproject.yaml): ${policy}`,
+      });
+    }
+  }
+  return out;
 }
