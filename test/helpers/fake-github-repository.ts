@@ -15,11 +15,12 @@ export interface FakeRepositoryOptions {
 
 export function addGitHubRepository(server: FakeServer, o: FakeRepositoryOptions): void {
   const path = new RegExp(`^/repos/${o.repository.replace(/[.]/g, "\\.")}$`);
+  const headers: Record<string, string> =
+    o.scopes !== undefined
+      ? { "x-oauth-scopes": o.scopes.join(", "), "x-accepted-oauth-scopes": "repo" }
+      : { "x-accepted-github-permissions": "metadata=read" };
   server.allow("GET", path, () => ({
-    headers:
-      o.scopes !== undefined
-        ? { "x-oauth-scopes": o.scopes.join(", "), "x-accepted-oauth-scopes": "repo" }
-        : { "x-accepted-github-permissions": "metadata=read" },
+    headers,
     body: {
       full_name: o.repository,
       private: o.private ?? true,
