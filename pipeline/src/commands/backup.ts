@@ -159,6 +159,7 @@ Examples:
             onProgress: (line) => p.update(line),
           });
           p.done();
+          await actionsSummary(ctx.env, async (s) => s.backupRunSummary(result));
           if (ctx.json) ctx.printJson(result);
           else
             ctx.print(
@@ -201,6 +202,7 @@ Examples:
       const { repo, env } = await prepare(ctx, envName);
       const argocd = await argoCd(ctx, repo);
       const f = await backupFreshness(argocd, env, { now: ctx.now() });
+      await actionsSummary(ctx.env, async (s) => s.backupStatusSummary(f));
       if (ctx.json) ctx.printJson(f);
       else {
         ctx.print(
@@ -348,4 +350,14 @@ Examples:
         if (forge.kind === "local" && prStatus !== "unchanged") ctx.print(`\n${pr.title}\n\n${pr.body}`);
       },
     );
+}
+
+/** Appends a job summary when GITHUB_ACTIONS=true (output/job-summaries.ts; loaded only then). */
+async function actionsSummary(
+  env: NodeJS.ProcessEnv,
+  build: (s: typeof import("../output/job-summaries.js")) => Promise<string>,
+): Promise<void> {
+  const { actionsOutput } = await import("../output/actions.js");
+  const actions = actionsOutput(env);
+  if (actions.enabled) actions.summary(await build(await import("../output/job-summaries.js")));
 }

@@ -108,6 +108,12 @@ Examples:
         }
       }
 
+      const { actionsOutput } = await import("../output/actions.js");
+      const actions = actionsOutput(ctx.env);
+      if (actions.enabled) {
+        const { metricsSummary } = await import("../output/job-summaries.js");
+        actions.summary(metricsSummary(metrics, gaugePoints(metrics), exported as ExportSummary | undefined));
+      }
       if (ctx.json) {
         ctx.printJson({ ...metrics, ...(exported ? { export: exported } : {}) });
         return;

@@ -40,6 +40,9 @@ Examples:
       const bar = progress(ctx.stderr, !ctx.json);
       const plan = await buildPlan(repo, { env: ctx.env, onProgress: (m) => bar.update(m) });
       bar.done();
+      const { actionsOutput } = await import("../output/actions.js");
+      const actions = actionsOutput(ctx.env);
+      if (actions.enabled) actions.summary((await import("../output/job-summaries.js")).planSummary(plan));
       if (ctx.json) {
         ctx.printJson({
           ok: plan.ok,

@@ -60,6 +60,10 @@ Examples:
         dryRun: Boolean(opts.dryRun),
         production: env.name === last,
       });
+      const { actionsOutput } = await import("../output/actions.js");
+      const actions = actionsOutput(ctx.env);
+      if (actions.enabled)
+        actions.summary((await import("../output/job-summaries.js")).recordSummary(outcome));
       if (ctx.json) {
         ctx.printJson({ ledger: ledger.kind, ...outcome });
         return;
