@@ -51,8 +51,8 @@ async function doctor(
       ...gh.server.callsTo(m, /.*/),
       ...argo.server.callsTo(m, /.*/),
     ]);
-    const canICalls = argo.server.callsTo("GET", /^\/api\/v1\/account\/can-i\//).length;
-    return { r, checks, writes, canICalls, get: (n: string) => checks.find((c) => c.name === n) };
+    const canIPaths = argo.server.callsTo("GET", /^\/api\/v1\/account\/can-i\//).map((c) => c.path);
+    return { r, checks, writes, canIPaths, get: (n: string) => checks.find((c) => c.name === n) };
   } finally {
     await gh.server.close();
     await argo.close();
@@ -61,7 +61,7 @@ async function doctor(
 
 describe("doctor: Argo CD can-i", () => {
   it("get answered yes/no per environment with the policy line to add; actions asked, never run", async () => {
-    const { r, get, writes, canICalls } = await doctor({ scopes: ["repo"] }, (argo) => {
+    const { r, get, writes, canIPaths } = await doctor({ scopes: ["repo"] }, (argo) => {
       argo.denied.add("applications get ngx-agents/ngx-agents-staging");
     });
     expect(r.code, r.stderr).toBe(1);
@@ -90,7 +90,12 @@ describe("doctor: Argo CD can-i", () => {
         `applications, action/batch/CronJob/create-job, ngx-agents/ngx-agents-${env}, allow`,
       );
     }
-    expect(canICalls).toBe(9);
+    expect(canIPaths).toHaveLength(9);
+    // one path segment each: the slashes of the action and of <project>/<app> percent-encoded
+    expect(canIPaths).toContain(
+      "/api/v1/account/can-i/applications/action%2Fargoproj.io%2FRollout%2Fabort/ngx-agents%2Fngx-agents-dev",
+    );
+    expect(canIPaths).toContain("/api/v1/account/can-i/applications/get/ngx-agents%2Fngx-agents-staging");
     expect(writes).toEqual([]);
   });
 

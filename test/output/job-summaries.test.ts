@@ -18,7 +18,7 @@ import { type GateRepo, gateRepo } from "../gates/fixture.js";
 import { runCli } from "../helpers/cli.js";
 import { hoursBefore, TEST_NOW } from "../helpers/clock.js";
 import { FakeArgoCd, rollout } from "../helpers/fake-argocd.js";
-import { cronJob, job, withJobs } from "../helpers/fake-argocd-jobs.js";
+import { cronJob, job, scriptCreatedJob, withJobs } from "../helpers/fake-argocd-jobs.js";
 import { type MetricsRepo, metricsRepo } from "../metrics/fixture.js";
 
 const CHAIN = resolve(import.meta.dirname, "../fixtures/manifests/chain");
@@ -172,6 +172,28 @@ describe("job summaries from the commands", () => {
       expect(md).toContain("## ngx-release backup status production: ✅ within the RPO");
       expect(md).toContain("| production |");
       expect(md).toContain("db\\-backup\\-1");
+    } finally {
+      await argo.close();
+    }
+  });
+
+  it("backup run: the Job that ran and how long it took", async () => {
+    const root = backupRepo();
+    scratchRoots.push(root);
+    const argo = await FakeArgoCd.start();
+    try {
+      argo.withApp("ngx-agents-production", { resources: [cronJob()] });
+      const created = scriptCreatedJob(argo, ["running", "succeeded"]);
+      const file = summaryFile();
+      const r = await runCli(["--repo", root, "backup", "run", "production", "--poll-interval", "10ms"], {
+        env: { ...argo.env(), ...actionsEnv(file) },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const md = readFileSync(file, "utf8");
+      expect(md).toContain("## ngx-release backup run production: ✅ done");
+      expect(md).toContain(
+        `| production | ngx\\-agents\\-production | db\\-backup | ${created[0]?.replace(/-/g, "\\-")} |`,
+      );
     } finally {
       await argo.close();
     }
