@@ -202,6 +202,25 @@ export class FakeGitHub {
       if (!sha) return error(404, "Not Found");
       return { body: { ref: `refs/${dec(req.params[0])}`, object: { sha, type: "commit" } } };
     });
+    // GET /branches/{branch}: the head commit with its tree and parents (the shape of GitHub's
+    // "Get a branch": name, commit { sha, commit { tree { sha } }, parents [{ sha }] }, protected)
+    r("GET", "/branches/(.+)", (req) => {
+      const name = dec(req.params[0]);
+      const sha = this.refs.get(`heads/${name}`);
+      const c = sha ? this.commits.get(sha) : undefined;
+      if (!sha || !c) return error(404, "Branch not found");
+      return {
+        body: {
+          name,
+          commit: {
+            sha,
+            commit: { tree: { sha: c.tree }, message: c.message },
+            parents: c.parents.map((p) => ({ sha: p })),
+          },
+          protected: false,
+        },
+      };
+    });
     r("GET", "/git/commits/([0-9a-f]{40})", (req) => {
       const c = this.commits.get(req.params[0] as string);
       if (!c) return error(404, "Not Found");

@@ -374,14 +374,14 @@ describe("reading", () => {
   });
 
   it("waits out a primary rate limit (x-ratelimit-remaining: 0 until x-ratelimit-reset) and continues", async () => {
-    gh.fail("GET", /\/git\/ref\/heads%2Fmain$/, {
+    gh.fail("GET", /\/branches\/main$/, {
       status: 403,
       headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000)) },
       body: { message: "API rate limit exceeded for installation ID 1." },
     });
     const r = await promote({ repo, forge, from: "dev", to: "staging", dryRun: true });
     expect(r.status).toBe("planned");
-    expect(gh.server.callsTo("GET", /\/git\/ref\/heads%2Fmain$/)).toHaveLength(2);
+    expect(gh.server.callsTo("GET", /\/branches\/main$/)).toHaveLength(2);
   });
 
   it("a repository the token cannot see: base branch not found, with the hint", async () => {

@@ -46,9 +46,9 @@ async function promotion(status: string): Promise<{ total: number; writes: numbe
 }
 
 describe("GitHub requests per promotion (upper bounds)", () => {
-  it("first promotion ≤ 12 (5 writes), no-op rerun ≤ 7 with no write, superseding release ≤ 14 (4 writes)", async () => {
+  it("first promotion ≤ 10 (5 writes), no-op rerun ≤ 7 with no write, superseding release ≤ 12 (4 writes)", async () => {
     const first = await promotion("written");
-    expect(first.total, first.log).toBeLessThanOrEqual(12);
+    expect(first.total, first.log).toBeLessThanOrEqual(10);
     expect(first.writes, first.log).toBeLessThanOrEqual(5);
 
     const rerun = await promotion("written"); // the open PR already has it: no write;
@@ -57,7 +57,7 @@ describe("GitHub requests per promotion (upper bounds)", () => {
 
     gh.push("main", { [DEV]: overlay("dev", uniform(DEFAULT_COMPONENTS, pinned("1.2.0"))) }, "dev 1.2.0");
     const supersede = await promotion("written");
-    expect(supersede.total, supersede.log).toBeLessThanOrEqual(14);
+    expect(supersede.total, supersede.log).toBeLessThanOrEqual(12);
     expect(supersede.writes, supersede.log).toBeLessThanOrEqual(4);
   });
 });

@@ -26,7 +26,7 @@ afterEach(async () => {
 const isWrite = (m: string) => m !== "GET" && m !== "HEAD";
 
 describe("remote requests of a rollback from a dispatch (upper bounds)", () => {
-  it("failed canary payload → merged rollback PR: GitHub ≤ 28, Argo CD ≤ 11", async () => {
+  it("failed canary payload → merged rollback PR: GitHub ≤ 26, Argo CD ≤ 11", async () => {
     const cs = ["api-gateway", "orchestrator"];
     const gh = await FakeGitHub.start("acme/delivery");
     cleanups.push(() => gh.server.close());
@@ -78,7 +78,7 @@ describe("remote requests of a rollback from a dispatch (upper bounds)", () => {
       rs.map((r) => `${r.method} ${r.path}`).join("\n");
     const github = gh.server.requests;
     const argocd = argo.server.requests;
-    expect(github.length, log(github)).toBeLessThanOrEqual(28);
+    expect(github.length, log(github)).toBeLessThanOrEqual(26);
     expect(github.filter((r) => isWrite(r.method)).length, log(github)).toBeLessThanOrEqual(11);
     expect(argocd.length, log(argocd)).toBeLessThanOrEqual(11);
   });

@@ -47,7 +47,11 @@ export async function publish(input: PublishInput): Promise<PublishOutcome> {
     ...(input.baseSha ? { baseSha: input.baseSha } : {}),
     change: input.change,
   });
-  let existing = await forge.findOpenPullRequest(branch, input.base);
+  // a branch this run just created has no open pull request (GitHub closes a pull request when its
+  // head branch is deleted), so there is nothing to look up; a concurrent run that opens one first
+  // makes createPullRequest answer "already exists", and that pull request is brought up to date below
+  let existing =
+    commit.status === "created" ? undefined : await forge.findOpenPullRequest(branch, input.base);
   const superseded = [...supersededFrom(existing?.body)];
   if (commit.status === "updated" && commit.previousSha && commit.previousContents) {
     const summary = input.describePrevious?.(commit.previousContents);

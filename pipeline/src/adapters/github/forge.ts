@@ -78,6 +78,12 @@ export class GitHubForge implements Forge {
   private readonly repo: string;
   /** file contents at commit shas (immutable, so safe to keep for the life of the process) */
   private readonly files = new Map<string, string | undefined>();
+  /**
+   * commits by sha (immutable): their tree and parents, filled by every branch read (GET
+   * /branches/{branch} answers with the head commit), so a commit on a branch head read in this run
+   * costs no GET /git/commits/{sha}
+   */
+  private readonly commits = new Map<string, { tree: string; parents: readonly string[] }>();
 
   constructor(
     private readonly octokit: GitHubClient,
@@ -99,18 +105,39 @@ export class GitHubForge implements Forge {
     }
   }
 
+  /**
+   * The branch head, read now (never cached: callers re-read it before a write to detect a race).
+   * GET /repos/{o}/{r}/branches/{branch} rather than GET /git/ref: the same head, plus the head
+   * commit's tree and parents, which a commit on top of it needs (one request instead of two).
+   */
   async branchSha(branch: string): Promise<string | undefined> {
     try {
-      const { data } = await this.octokit.rest.git.getRef({
+      const { data } = await this.octokit.rest.repos.getBranch({
         owner: this.owner,
         repo: this.repo,
-        ref: `heads/${branch}`,
+        branch,
       });
-      return data.object.sha;
+      // GitHub answers a renamed branch with its new name (a redirect): that is not this branch
+      if (data.name !== branch) return undefined;
+      const c = data.commit;
+      this.commits.set(c.sha, { tree: c.commit.tree.sha, parents: c.parents.map((p) => p.sha) });
+      return c.sha;
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
       throw toRemoteError(e, `reading branch ${branch}`);
     }
+  }
+
+  /** a commit's tree and parents: from this run's branch reads, else GET /git/commits/{sha} */
+  private async commit(sha: string): Promise<{ tree: string; parents: readonly string[] }> {
+    const known = this.commits.get(sha);
+    if (known) return known;
+    const { data } = await this.call(`reading commit ${sha}`, () =>
+      this.octokit.rest.git.getCommit({ owner: this.owner, repo: this.repo, commit_sha: sha }),
+    );
+    const c = { tree: data.tree.sha, parents: data.parents.map((p) => p.sha) };
+    this.commits.set(sha, c);
+    return c;
   }
 
   async readFile(path: string, ref: string): Promise<string | undefined> {
@@ -162,22 +189,18 @@ export class GitHubForge implements Forge {
         (p, sha) => this.readFile(p, sha),
       );
       if (unchanged) return unchanged;
-      const baseCommit = await this.call(`reading commit ${baseSha}`, () =>
-        this.octokit.rest.git.getCommit({ owner: this.owner, repo: this.repo, commit_sha: baseSha }),
-      );
+      const baseCommit = await this.commit(baseSha);
       let parents = [baseSha];
       if (headSha && headSha !== baseSha) {
-        const head = await this.call(`reading commit ${headSha}`, () =>
-          this.octokit.rest.git.getCommit({ owner: this.owner, repo: this.repo, commit_sha: headSha }),
-        );
+        const head = await this.commit(headSha);
         // keep the update a fast-forward; bring in the new base when the branch is not on it yet
-        parents = head.data.parents.some((p) => p.sha === baseSha) ? [headSha] : [headSha, baseSha];
+        parents = head.parents.includes(baseSha) ? [headSha] : [headSha, baseSha];
       }
       const tree = await this.call("creating the tree", () =>
         this.octokit.rest.git.createTree({
           owner: this.owner,
           repo: this.repo,
-          base_tree: baseCommit.data.tree.sha,
+          base_tree: baseCommit.tree,
           tree: set.files.map((f) => ({
             path: f.path,
             mode: "100644" as const,
@@ -195,6 +218,7 @@ export class GitHubForge implements Forge {
           parents,
         }),
       );
+      this.commits.set(commit.data.sha, { tree: tree.data.sha, parents });
       try {
         if (headSha) {
           await this.octokit.rest.git.updateRef({
