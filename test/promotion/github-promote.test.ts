@@ -373,6 +373,23 @@ describe("reading", () => {
     expect(pages).toEqual(["1", "2"]);
   });
 
+  it("a branch GitHub answers under another name (a renamed branch: the API redirects) is not that branch", async () => {
+    const main = gh.branch("main") as string;
+    gh.fail("GET", /\/branches\/promote%2Fstaging$/, {
+      status: 200,
+      body: {
+        name: "promote/renamed",
+        commit: { sha: main, commit: { tree: { sha: "0".repeat(40) } }, parents: [] },
+        protected: false,
+      },
+    });
+    const r = await promote({ repo, forge, from: "dev", to: "staging" });
+    expect(r.status).toBe("written");
+    expect(r.status === "written" && r.outcome.commit.status).toBe("created");
+    expect(gh.branch("promote/staging")).toBeDefined();
+    expect(gh.server.callsTo("PATCH", /\/git\/refs\//)).toHaveLength(0);
+  });
+
   it("waits out a primary rate limit (x-ratelimit-remaining: 0 until x-ratelimit-reset) and continues", async () => {
     gh.fail("GET", /\/branches\/main$/, {
       status: 403,
