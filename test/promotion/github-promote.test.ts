@@ -385,7 +385,7 @@ describe("reading", () => {
     });
     const r = await promote({ repo, forge, from: "dev", to: "staging" });
     expect(r.status).toBe("written");
-    expect(r.status === "written" && r.outcome.commit.status).toBe("created");
+    expect(r.outcome?.commit.status).toBe("created");
     expect(gh.branch("promote/staging")).toBeDefined();
     expect(gh.server.callsTo("PATCH", /\/git\/refs\//)).toHaveLength(0);
   });
