@@ -17,7 +17,7 @@ import { FakeArgoCd, rollout } from "../test/helpers/fake-argocd.js";
 import { FakeGitHub } from "../test/helpers/fake-github.js";
 import { addGitHubDeployments } from "../test/helpers/fake-github-deployments.js";
 import { checkout } from "../test/promotion/fixture.js";
-import { BAD, dispatchBody, files, seedGitHub } from "../test/rollback/fixture.js";
+import { BAD, dispatchBody, files, seedGitHub, withFailedCanary } from "../test/rollback/fixture.js";
 
 const NAMES = ["api-gateway", "orchestrator", "agent-services", "a2a-server", "vertex-ai-client"];
 
@@ -43,27 +43,7 @@ async function measure(n: number, spacing: "0" | "github"): Promise<Run> {
     seedGitHub(gh, deployments, { components: cs });
     argo.withApp("ngx-agents-production", { health: "Progressing" });
     for (const c of cs) argo.withResource("ngx-agents-production", rollout({ name: c, paused: true }));
-    // the orchestrator's analysis failed at revision 4: what rollback confirms before writing
-    argo.app("ngx-agents-production").children.push({
-      manifest: {
-        apiVersion: "argoproj.io/v1alpha1",
-        kind: "AnalysisRun",
-        metadata: {
-          name: "orchestrator-6d8f7b9c4-4-0",
-          namespace: "ngx-agents",
-          annotations: { "rollout.argoproj.io/revision": "4" },
-        },
-        status: { phase: "Failed", message: 'Metric "error-rate" assessed Failed' },
-      },
-      parent: {
-        group: "argoproj.io",
-        version: "v1alpha1",
-        kind: "Rollout",
-        namespace: "ngx-agents",
-        name: "orchestrator",
-      },
-      health: "Degraded",
-    });
+    withFailedCanary(argo, "ngx-agents-production");
     const repo = loadRepo(checkout(files(BAD, cs)));
     const env: NodeJS.ProcessEnv = gh.env();
     // the fake's env spaces writes 0 ms apart; "github" keeps Octokit's default (≥ 1 s, GitHub's guidance)

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { versionOf } from "../../pipeline/src/ledger/version.js";
 import { type ImageEntry, readImages } from "../../pipeline/src/promotion/images.js";
+import type { FakeArgoCd, Manifest } from "../helpers/fake-argocd.js";
 import type { FakeGitHub } from "../helpers/fake-github.js";
 import type { GitHubDeploymentsFake } from "../helpers/fake-github-deployments.js";
 import {
@@ -146,4 +147,50 @@ export function seedGitHub(
   seed("staging", c2, BAD, ["in_progress", "success"], "2026-11-25T10:00:00Z");
   const failing = seed("production", c2, BAD, ["in_progress"], "2026-11-26T09:00:00Z");
   return { c1, c2, failing };
+}
+
+/** the orchestrator's canary AnalysisRun, Failed at revision 4 (what rollback confirms before writing) */
+export function failedAnalysisRun(): Manifest {
+  return {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "AnalysisRun",
+    metadata: {
+      name: "orchestrator-6d8f7b9c4-4-0",
+      namespace: "ngx-agents",
+      creationTimestamp: "2026-11-26T09:20:00Z",
+      // Argo Rollouts annotates each AnalysisRun with the Rollout's revision (newAnalysisRunFromRollout)
+      annotations: { "rollout.argoproj.io/revision": "4" },
+    },
+    status: {
+      phase: "Failed",
+      message: 'Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)',
+      metricResults: [
+        {
+          name: "error-rate",
+          phase: "Failed",
+          measurements: [
+            { phase: "Successful", value: "[0.01]" },
+            { phase: "Failed", value: "[0.12]" },
+            { phase: "Failed", value: "[0.17]" },
+          ],
+        },
+        { name: "latency-p95", phase: "Running", measurements: [{ phase: "Successful", value: "[0.41]" }] },
+      ],
+    },
+  };
+}
+
+/** `app` in Argo CD with the failed AnalysisRun under Rollout orchestrator (still paused: the abort comes next) */
+export function withFailedCanary(argo: FakeArgoCd, app: string): void {
+  argo.app(app).children.push({
+    manifest: failedAnalysisRun(),
+    parent: {
+      group: "argoproj.io",
+      version: "v1alpha1",
+      kind: "Rollout",
+      namespace: "ngx-agents",
+      name: "orchestrator",
+    },
+    health: "Degraded",
+  });
 }

@@ -16,7 +16,7 @@ import { FakeArgoCd, rollout } from "../helpers/fake-argocd.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { addGitHubDeployments } from "../helpers/fake-github-deployments.js";
 import { checkout } from "../promotion/fixture.js";
-import { BAD, dispatchBody, files, seedGitHub } from "./fixture.js";
+import { BAD, dispatchBody, files, seedGitHub, withFailedCanary } from "./fixture.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -36,27 +36,7 @@ describe("remote requests of a rollback from a dispatch (upper bounds)", () => {
     seedGitHub(gh, deployments, { components: cs });
     argo.withApp("ngx-agents-production", { health: "Progressing" });
     for (const c of cs) argo.withResource("ngx-agents-production", rollout({ name: c, paused: true }));
-    // the orchestrator's analysis failed at revision 4: what rollback confirms before writing
-    argo.app("ngx-agents-production").children.push({
-      manifest: {
-        apiVersion: "argoproj.io/v1alpha1",
-        kind: "AnalysisRun",
-        metadata: {
-          name: "orchestrator-6d8f7b9c4-4-0",
-          namespace: "ngx-agents",
-          annotations: { "rollout.argoproj.io/revision": "4" },
-        },
-        status: { phase: "Failed", message: 'Metric "error-rate" assessed Failed' },
-      },
-      parent: {
-        group: "argoproj.io",
-        version: "v1alpha1",
-        kind: "Rollout",
-        namespace: "ngx-agents",
-        name: "orchestrator",
-      },
-      health: "Degraded",
-    });
+    withFailedCanary(argo, "ngx-agents-production");
     const repo = loadRepo(checkout(files(BAD, cs)));
     cleanups.push(() => rmSync(repo.root, { recursive: true, force: true }));
     const env = gh.env();

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { REJECTIONS_ENVIRONMENT } from "../../pipeline/src/adapters/github/ledger.js";
 import { readImages } from "../../pipeline/src/promotion/images.js";
 import { runCli } from "../helpers/cli.js";
-import { FakeArgoCd, type Manifest, rollout } from "../helpers/fake-argocd.js";
+import { FakeArgoCd, rollout } from "../helpers/fake-argocd.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 import { addGitHubDeployments, type GitHubDeploymentsFake } from "../helpers/fake-github-deployments.js";
 import { gitRepo } from "../promotion/fixture.js";
@@ -21,6 +21,7 @@ import {
   removePayloads,
   seedGitHub,
   versionId,
+  withFailedCanary,
   writePayload,
 } from "./fixture.js";
 
@@ -29,36 +30,6 @@ let gh: FakeGitHub;
 let deployments: GitHubDeploymentsFake;
 let argo: FakeArgoCd;
 let root: string;
-
-function analysisRun(): Manifest {
-  return {
-    apiVersion: "argoproj.io/v1alpha1",
-    kind: "AnalysisRun",
-    metadata: {
-      name: "orchestrator-6d8f7b9c4-4-0",
-      namespace: "ngx-agents",
-      creationTimestamp: "2026-11-26T09:20:00Z",
-      // Argo Rollouts annotates each AnalysisRun with the Rollout's revision (newAnalysisRunFromRollout)
-      annotations: { "rollout.argoproj.io/revision": "4" },
-    },
-    status: {
-      phase: "Failed",
-      message: 'Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)',
-      metricResults: [
-        {
-          name: "error-rate",
-          phase: "Failed",
-          measurements: [
-            { phase: "Successful", value: "[0.01]" },
-            { phase: "Failed", value: "[0.12]" },
-            { phase: "Failed", value: "[0.17]" },
-          ],
-        },
-        { name: "latency-p95", phase: "Running", measurements: [{ phase: "Successful", value: "[0.41]" }] },
-      ],
-    },
-  };
-}
 
 async function start(options: { good?: boolean } = {}) {
   gh = await FakeGitHub.start("acme/delivery");
@@ -73,19 +44,7 @@ async function start(options: { good?: boolean } = {}) {
       .withResource(app, rollout({ name: "api-gateway", phase: "Progressing", canaryHash: "5b4a" }));
   }
   // the canary's analysis failed at revision 4 (the Rollout is still paused: the abort comes next)
-  for (const app of ["ngx-agents-staging", PROD_APP]) {
-    argo.app(app).children.push({
-      manifest: analysisRun(),
-      parent: {
-        group: "argoproj.io",
-        version: "v1alpha1",
-        kind: "Rollout",
-        namespace: "ngx-agents",
-        name: "orchestrator",
-      },
-      health: "Degraded",
-    });
-  }
+  for (const app of ["ngx-agents-staging", PROD_APP]) withFailedCanary(argo, app);
   return seeded;
 }
 

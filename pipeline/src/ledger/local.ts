@@ -7,6 +7,7 @@ import { isAbsolute, join } from "node:path";
 import { promisify } from "node:util";
 import { ConfigError } from "../errors.js";
 import type { ImageEntry } from "../promotion/images.js";
+import { type Clock, systemClock } from "../time/clock.js";
 import {
   type DeploymentRecord,
   type DeploymentStatusEntry,
@@ -61,10 +62,10 @@ export class LocalLedger implements Ledger {
   readonly kind = "local" as const;
   constructor(
     readonly file: string,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
-  static async open(root: string, clock?: () => Date): Promise<LocalLedger> {
+  static async open(root: string, clock?: Clock): Promise<LocalLedger> {
     return new LocalLedger(join(await gitCommonDir(root), LOCAL_LEDGER_FILE), clock);
   }
 
